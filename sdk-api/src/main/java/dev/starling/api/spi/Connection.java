@@ -1,0 +1,38 @@
+package dev.starling.api.spi;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One link to a peer. Use only on the transport's loop.
+ *
+ * <p>A frame is a small control header (the engine's protobuf bytes) plus an optional payload that the
+ * transport carries as raw bytes beside it.
+ */
+public interface Connection {
+
+    /** @return an id unique within the transport, stable for the connection's life */
+    long id();
+
+    /** @return the peer's address as seen by this side */
+    InetSocketAddress remoteAddress();
+
+    /** @return whether the peer connected to us */
+    boolean inbound();
+
+    /**
+     * Queues a frame. Takes over one reference to {@code payload} (released once written or dropped).
+     *
+     * @param header  the control header, at most {@link FrameLimits#MAX_HEADER_BYTES}
+     * @param payload the payload, {@link Payload#empty()} for none
+     */
+    void send(byte[] header, Payload payload);
+
+    /** @return bytes queued and not yet on the wire: the engine's back-pressure signal */
+    long queuedBytes();
+
+    /** @return whether the queue is below the transport's high water mark */
+    boolean isWritable();
+
+    /** Closes the link; {@link ConnectionHandler#onDisconnected} follows with the reason. */
+    void close(String reason);
+}

@@ -1,0 +1,14 @@
+package dev.starling.api.spi;
+
+/** Hard size limits every transport enforces on frames, before allocating anything. */
+public final class FrameLimits {
+    /** The largest control header. */
+    public static final int MAX_HEADER_BYTES = 64 * 1024;
+    /** The largest payload: one piece. */
+    public static final int MAX_PAYLOAD_BYTES = 1 << 20;
+    /** The largest frame, header and payload together, plus framing overhead. */
+    public static final int MAX_FRAME_BYTES = MAX_HEADER_BYTES + MAX_PAYLOAD_BYTES + 16;
+
+    private FrameLimits() {
+    }
+}

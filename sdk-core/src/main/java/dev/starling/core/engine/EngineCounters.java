@@ -1,0 +1,58 @@
+package dev.starling.core.engine;
+
+import dev.starling.api.Stats;
+
+/** The engine's counters; written only on the engine's loop, read there too (snapshot for other threads). */
+public final class EngineCounters {
+    long bytesFromBroadcaster;
+    long bytesFromPeers;
+    long bytesUploaded;
+    long piecesDelivered;
+    long piecesLate;
+    long piecesMissed;
+    long piecesDroppedSlowApp;
+    long piecesRejected;
+    long duplicatePieces;
+    long latencyMsLast = -1;
+    long peersDropped;
+    long framesRejected;
+    long bytesUploadedPush;
+    long bytesUploadedRepair;
+
+    /** @return payload bytes uploaded */
+    public long bytesUploaded() { return bytesUploaded; }
+    /** @return payload bytes received from the broadcaster */
+    public long bytesFromBroadcaster() { return bytesFromBroadcaster; }
+    /** @return payload bytes received from other viewers */
+    public long bytesFromPeers() { return bytesFromPeers; }
+    /** @return pieces delivered in order */
+    public long piecesDelivered() { return piecesDelivered; }
+    /** @return pieces that arrived after their deadline */
+    public long piecesLate() { return piecesLate; }
+    /** @return pieces skipped as gaps */
+    public long piecesMissed() { return piecesMissed; }
+    /** @return pieces that failed verification */
+    public long piecesRejected() { return piecesRejected; }
+    /** @return verified duplicates */
+    public long duplicatePieces() { return duplicatePieces; }
+    /** @return peers dropped for misbehaviour */
+    public long peersDropped() { return peersDropped; }
+    /** @return payload bytes pushed to children */
+    public long bytesUploadedPush() { return bytesUploadedPush; }
+    /** @return payload bytes sent in answer to requests */
+    public long bytesUploadedRepair() { return bytesUploadedRepair; }
+
+    /** Records pieces the app's queue could not take (the node counts them; they are also missed). */
+    public void addDroppedSlowApp(long pieces) {
+        piecesDroppedSlowApp += pieces;
+        piecesMissed += pieces;
+        piecesDelivered -= pieces;
+    }
+
+    /** @return an immutable snapshot */
+    public Stats snapshot(int peersConnected) {
+        return new Stats(bytesFromBroadcaster, bytesFromPeers, bytesUploaded, piecesDelivered, piecesLate,
+                piecesMissed, piecesDroppedSlowApp, piecesRejected, duplicatePieces, latencyMsLast, peersConnected,
+                peersDropped);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.starling.core.engine;
+
+import java.net.InetSocketAddress;
+
+/** What the engine knows of one connected peer. Plain fields: it lives on the engine's loop only. */
+final class Peer {
+    final long id;
+    final InetSocketAddress address;
+    final boolean inbound;
+    final long connectedNs;
+
+    boolean handshaken;
+    boolean broadcaster;
+    byte[] peerId;
+    int listenPort;
+    long declaredUploadBps;
+
+    // What it holds, from its newest buffer map.
+    long bmEpoch = -1;
+    long bmBase;
+    byte[] bmBits = new byte[0];
+    long bmLatestRap = -1;
+    int[] depth;
+    int freeSlots;
+
+    // Push trees.
+    int childMask;        // substreams in which it is our child
+    int parentMask;       // substreams in which it is our parent
+    int pendingMask;      // substreams in which we asked it to be our parent
+    long[] pendingSinceNs;
+    long[] rejectedUntilNs;
+    long childSinceNs;
+
+    // Pull repair and reciprocity.
+    int outstanding;
+    double receivedScore; // payload bytes it sent us, decayed: what it contributed
+    long lastHeardNs;
+
+    Peer(long id, InetSocketAddress address, boolean inbound, long nowNs, int substreams) {
+        this.id = id;
+        this.address = address;
+        this.inbound = inbound;
+        this.connectedNs = nowNs;
+        this.lastHeardNs = nowNs;
+        this.depth = new int[substreams];
+        java.util.Arrays.fill(depth, PeerEngine.DETACHED);
+        this.pendingSinceNs = new long[substreams];
+        this.rejectedUntilNs = new long[substreams];
+    }
+
+    boolean has(long epoch, long seq) {
+        if (bmEpoch != epoch) {
+            return false;
+        }
+        long i = seq - bmBase;
+        if (i < 0 || i >= (long) bmBits.length * 8) {
+            return false;
+        }
+        return (bmBits[(int) (i >>> 3)] & (1 << (i & 7))) != 0;
+    }
+
+    long bmTop() {
+        for (int i = bmBits.length - 1; i >= 0; i--) {
+            if (bmBits[i] != 0) {
+                return bmBase + i * 8L + (31 - Integer.numberOfLeadingZeros(bmBits[i] & 0xFF));
+            }
+        }
+        return -1;
+    }
+
+    /** The address others can reach it at: its IP and the port it listens on. */
+    InetSocketAddress listenAddress() {
+        if (listenPort == 0) {
+            return null;
+        }
+        return new InetSocketAddress(address.getAddress(), listenPort);
+    }
+
+    @Override
+    public String toString() {
+        return "peer " + id + " (" + address + ")";
+    }
+}

@@ -1,0 +1,1426 @@
+package dev.starling.core.engine;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.starling.api.ChannelId;
+import dev.starling.api.Gap;
+import dev.starling.api.spi.Payload;
+import dev.starling.core.piece.Piece;
+import dev.starling.core.piece.PieceSigner;
+import dev.starling.core.piece.PieceVerifier;
+import dev.starling.core.piece.RejectReason;
+import dev.starling.core.wire.ControlCodec;
+import dev.starling.core.wire.PieceCodec;
+import dev.starling.core.wire.WireException;
+import dev.starling.core.wire.proto.BufferMap;
+import dev.starling.core.wire.proto.Control;
+import dev.starling.core.wire.proto.Goodbye;
+import dev.starling.core.wire.proto.Handshake;
+import dev.starling.core.wire.proto.PeerAddress;
+import dev.starling.core.wire.proto.PeerExchange;
+import dev.starling.core.wire.proto.Request;
+import dev.starling.core.wire.proto.Subscribe;
+import dev.starling.core.wire.proto.SubscribeReply;
+import dev.starling.core.wire.proto.Unsubscribe;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The protocol engine of one node (broadcaster or viewer) of one channel: a sans-I/O state machine.
+ *
+ * <p>Inputs: {@link #onConnected}, {@link #onFrame}, {@link #onDisconnected}, {@link #onTimer} (each with the
+ * current time {@code nowNs}), and the app's {@link #publish}, {@link #endStream}. Outputs go to the
+ * {@link EngineOutput} given at construction, synchronously; {@link #nextDeadlineNs()} says when to wake it.
+ * It reads no clock, starts no thread and touches no socket; randomness comes from a seeded generator. The same
+ * inputs give the same outputs, which is what lets the simulator run this very class for every simulated node.
+ *
+ * <h2>Distribution</h2>
+ * Pieces are dealt round-robin to {@code substreams} push trees (SplitStream's stripes, New CoolStreaming's
+ * substreams). A viewer subscribes to one parent per substream among its neighbours, preferring the shallowest
+ * parent with a free slot; a parent pushes every piece of that substream to its children as soon as it has
+ * verified it. Slots are sized from the upload capacity, and a full parent trades its least-contributing child
+ * for a requester that has sent it more (reciprocity), newcomers being protected for a while (the optimistic
+ * share). Pull repair fills what push missed: neighbours exchange buffer maps, and a piece still missing a little
+ * after a neighbour announced it is requested from the least-loaded neighbour holding it, earliest deadline first.
+ * Nothing is sent or requested once its deadline has passed. The broadcaster feeds each substream's tree about
+ * once and repairs only within a budget.
+ *
+ * <h2>Time</h2>
+ * Deadlines (publish time + playout delay) are reckoned on the broadcaster's clock as estimated from the
+ * verified pieces (publish time minus local arrival, the largest seen), never from the viewer's own clock.
+ */
+public final class PeerEngine {
+    /** The wire protocol version this engine speaks. */
+    public static final int PROTOCOL_VERSION = 1;
+    static final int DETACHED = 0xFFFF;
+    static final int MAX_DEPTH = 64;
+    private static final int MAX_PEX_ADDRESSES = 50;
+    private static final int MAX_CANDIDATES = 1_000;
+    private static final int MAX_REQUEST_SEQS = 64;
+    private static final int MAX_BUFFER_MAP_BYTES = 1_024;
+    private static final long BAN_NS = 600_000_000_000L;
+    private static final long PROTECT_CHILD_NS = 10_000_000_000L;
+    private static final long REJECT_BACKOFF_NS = 2_000_000_000L;
+    private static final long SUBSCRIBE_TIMEOUT_NS = 1_500_000_000L;
+    private static final long RECONNECT_BROADCASTER_NS = 2_000_000_000L;
+    private static final long QUEUE_LIMIT_BYTES = 256 * 1024;
+
+    private final ChannelId channel;
+    private final byte[] channelKey;
+    private final byte[] localPeerId;
+    private final boolean isBroadcaster;
+    private final EngineConfig cfg;
+    private final int substreams;
+    private final PieceVerifier verifier;
+    private final PieceSigner signer;
+    private final EngineOutput out;
+    private final SplittableRandom random;
+    private final EngineCounters counters = new EngineCounters();
+    private final long uploadCapacityBps;
+    private final int slotCapacity;
+    private final long playoutUs;
+    private final int windowPieces;
+    private final long pieceIntervalUs;
+    private int listenPort;
+
+    // Peers, in connection order (deterministic iteration), and candidates.
+    private final Map<Long, Peer> peers = new LinkedHashMap<>();
+    private final Map<InetSocketAddress, Long> candidates = new LinkedHashMap<>();
+    private final Map<InetSocketAddress, Long> banned = new HashMap<>();
+    private final Map<InetSocketAddress, Long> dialing = new LinkedHashMap<>();
+    private final List<InetSocketAddress> bootstrap = new ArrayList<>();
+    private long broadcasterRetryNs;
+
+    // The live window: a ring of pieces indexed by seq.
+    private final Piece[] store;
+    private final byte[][] headers;
+    private final long[] requestedAtNs;
+    private final long[] requestedFrom;
+    private final long[] announcedAtNs;
+    private final long[] announcedSeqs;
+    private final long[] requestedSeqs;
+    private final int mask;
+    private long epoch = -1;
+    private long newestSeq = -1;
+    private long newestPublishUs;
+    private long offsetUs;
+    private boolean offsetKnown;
+    private long latestRap = -1;
+    private long eosSeq = -1;
+
+    // Playback.
+    private final long joinedNs;
+    private boolean started;
+    private boolean ended;
+    private long nextPlaySeq;
+
+    // Push trees.
+    private final int[] depth;
+    private final Peer[] parent;
+    private final long[] lastPushNs;
+    private int childCount;
+
+    // Broadcaster.
+    private long nextSeq;
+    private double repairTokens;
+    private long lastRefillNs;
+
+    // Timers.
+    private long nextTickNs;
+    private long nextBufferMapNs;
+    private long nextPexNs;
+    private long nextMaintenanceNs;
+
+    private EngineOutput.Closed closed;
+
+    /**
+     * Creates an engine.
+     *
+     * @param channel           the channel
+     * @param signer            the broadcaster's signer, or null for a viewer
+     * @param epoch             broadcaster: this start's epoch (higher than any before); viewer: ignored
+     * @param verifier          checks pieces against the channel key
+     * @param cfg               tuning
+     * @param uploadCapacityBps this node's upload capacity, used to size push slots (0: uploads nothing)
+     * @param localPeerId       16 bytes naming this node instance
+     * @param seed              seeds every random choice
+     * @param nowNs             the current time
+     * @param out               where outputs go
+     */
+    public PeerEngine(ChannelId channel, PieceSigner signer, long epoch, PieceVerifier verifier, EngineConfig cfg,
+                      long uploadCapacityBps, byte[] localPeerId, long seed, long nowNs, EngineOutput out) {
+        this.channel = channel;
+        this.channelKey = channel.publicKey();
+        this.signer = signer;
+        this.isBroadcaster = signer != null;
+        this.verifier = verifier;
+        this.cfg = cfg;
+        this.substreams = cfg.substreams();
+        this.out = out;
+        this.random = new SplittableRandom(seed);
+        this.localPeerId = localPeerId.clone();
+        this.uploadCapacityBps = uploadCapacityBps;
+        long bitrate = cfg.stream().bitrateHintBps();
+        if (isBroadcaster) {
+            this.slotCapacity = substreams * cfg.serverFanout();
+        } else {
+            this.slotCapacity = (int) Math.min(256, (long) (0.85 * uploadCapacityBps * substreams / bitrate));
+        }
+        this.playoutUs = cfg.stream().playoutDelayMs() * 1000;
+        this.pieceIntervalUs = Math.max(1, cfg.stream().pieceBytes() * 8L * 1_000_000 / bitrate);
+        this.windowPieces = (int) Math.max(32, cfg.stream().liveWindowMs() * 1000 / pieceIntervalUs + 1);
+        int cap = Integer.highestOneBit(Math.max(64, windowPieces * 2 + 64) - 1) << 1;
+        this.store = new Piece[cap];
+        this.headers = new byte[cap][];
+        this.requestedAtNs = new long[cap];
+        this.requestedFrom = new long[cap];
+        this.announcedAtNs = new long[cap];
+        this.announcedSeqs = new long[cap];
+        this.requestedSeqs = new long[cap];
+        Arrays.fill(announcedSeqs, -1);
+        Arrays.fill(requestedSeqs, -1);
+        this.mask = cap - 1;
+        this.depth = new int[substreams];
+        this.parent = new Peer[substreams];
+        this.lastPushNs = new long[substreams];
+        Arrays.fill(depth, isBroadcaster ? 0 : DETACHED);
+        this.joinedNs = nowNs;
+        this.nextTickNs = nowNs;
+        this.nextBufferMapNs = nowNs;
+        this.nextPexNs = nowNs + ms(cfg.pexIntervalMs());
+        this.nextMaintenanceNs = nowNs;
+        this.lastRefillNs = nowNs;
+        if (isBroadcaster) {
+            this.epoch = epoch;
+        }
+    }
+
+    // ------------------------------------------------------------------ configuration inputs
+
+    /** Sets the port this node accepts connections on (0: none), told to peers in the handshake. */
+    public void setListenPort(int port) {
+        this.listenPort = port;
+    }
+
+    /** Adds addresses to dial first and to return to when the swarm is lost (the link's peers). */
+    public void addBootstrap(List<InetSocketAddress> addresses) {
+        for (InetSocketAddress a : addresses) {
+            if (!bootstrap.contains(a)) {
+                bootstrap.add(a);
+            }
+        }
+    }
+
+    /** Adds candidate peers found by discovery (untrusted). */
+    public void addCandidates(List<InetSocketAddress> addresses, long nowNs) {
+        for (InetSocketAddress a : addresses) {
+            addCandidate(a, nowNs);
+        }
+    }
+
+    // ------------------------------------------------------------------ connection inputs
+
+    /** A connection is up; the engine greets it. */
+    public void onConnected(long peerId, InetSocketAddress address, boolean inbound, long nowNs) {
+        if (closed != null) {
+            out.disconnect(peerId, "node closing");
+            return;
+        }
+        Peer p = new Peer(peerId, address, inbound, nowNs, substreams);
+        peers.put(peerId, p);
+        if (!inbound) {
+            dialing.remove(address);
+        }
+        Handshake hs = Handshake.newBuilder()
+                .setProtocolVersion(PROTOCOL_VERSION)
+                .setChannelId(UnsafeByteOperations.unsafeWrap(channelKey))
+                .setPeerId(UnsafeByteOperations.unsafeWrap(localPeerId))
+                .setListenPort(listenPort)
+                .setUploadBps(uploadCapacityBps)
+                .setBroadcaster(isBroadcaster)
+                .build();
+        sendControl(p, Control.newBuilder().setHandshake(hs).build());
+    }
+
+    /** An outbound connection attempt failed. */
+    public void onConnectFailed(InetSocketAddress address, long nowNs) {
+        dialing.remove(address);
+        candidates.remove(address);
+    }
+
+    /** A connection is gone. */
+    public void onDisconnected(long peerId, long nowNs) {
+        Peer p = peers.remove(peerId);
+        if (p == null) {
+            return;
+        }
+        for (int k = 0; k < substreams; k++) {
+            if (parent[k] == p) {
+                clearParent(k);
+            }
+        }
+        if (p.childMask != 0) {
+            childCount -= Integer.bitCount(p.childMask);
+        }
+        // Its outstanding requests will time out and be retried elsewhere.
+    }
+
+    /**
+     * A frame arrived. Bad bytes close that peer with a reason; nothing escapes.
+     *
+     * @param payload owned by the engine from here on
+     */
+    public void onFrame(long peerId, byte[] header, Payload payload, long nowNs) {
+        Peer p = peers.get(peerId);
+        if (p == null) {
+            payload.release();
+            return;
+        }
+        try {
+            Control c = ControlCodec.decode(header);
+            if (c.getBodyCase() != Control.BodyCase.PIECE && payload.length() != 0) {
+                payload.release();
+                throw new WireException("payload attached to a " + c.getBodyCase() + " message");
+            }
+            p.lastHeardNs = nowNs;
+            if (!p.handshaken && c.getBodyCase() != Control.BodyCase.HANDSHAKE) {
+                payload.release();
+                throw new WireException("expected a handshake first, got " + c.getBodyCase());
+            }
+            switch (c.getBodyCase()) {
+                case HANDSHAKE -> onHandshake(p, c.getHandshake(), nowNs);
+                case PIECE -> onPiece(p, PieceCodec.decode(c.getPiece(), payload), nowNs);
+                case BUFFER_MAP -> onBufferMap(p, c.getBufferMap(), nowNs);
+                case REQUEST -> onRequest(p, c.getRequest(), nowNs);
+                case SUBSCRIBE -> onSubscribe(p, c.getSubscribe().getSubstream(), nowNs);
+                case SUBSCRIBE_REPLY -> onSubscribeReply(p, c.getSubscribeReply(), nowNs);
+                case UNSUBSCRIBE -> onUnsubscribe(p, c.getUnsubscribe().getSubstream());
+                case PEER_EXCHANGE -> onPeerExchange(p, c.getPeerExchange(), nowNs);
+                case GOODBYE -> onGoodbye(p, c.getGoodbye(), nowNs);
+                default -> throw new WireException("unexpected message " + c.getBodyCase());
+            }
+        } catch (WireException e) {
+            counters.framesRejected++;
+            dropPeer(p, "protocol error: " + e.getMessage(), false, nowNs);
+        }
+    }
+
+    // ------------------------------------------------------------------ app inputs
+
+    /**
+     * Broadcaster: publishes one piece.
+     *
+     * @param payload the piece's payload (the engine takes this reference)
+     * @param flags   {@link Piece} flags
+     * @param publishTimeUs the broadcaster's wall clock, microseconds
+     * @return the piece's sequence number
+     */
+    public long publish(Payload payload, int flags, long publishTimeUs, long nowNs) {
+        if (!isBroadcaster) {
+            throw new IllegalStateException("only a broadcaster publishes");
+        }
+        if (closed != null || eosSeq >= 0) {
+            payload.release();
+            throw new IllegalStateException("stream already ended");
+        }
+        long seq = nextSeq++;
+        Piece piece = signer.sign(epoch, seq, publishTimeUs, flags, payload);
+        offsetUs = publishTimeUs - nowNs / 1000;
+        offsetKnown = true;
+        storePiece(piece);
+        if (piece.isEndOfStream()) {
+            eosSeq = seq;
+            for (Peer p : peers.values()) {
+                if (p.handshaken) {
+                    sendPiece(p, piece, seq, false);
+                }
+            }
+        } else {
+            pushToChildren(piece, null);
+        }
+        return seq;
+    }
+
+    /** Broadcaster: publishes the signed end of stream. */
+    public void endStream(long publishTimeUs, long nowNs) {
+        if (eosSeq < 0) {
+            publish(Payload.empty(), Piece.FLAG_END_OF_STREAM, publishTimeUs, nowNs);
+        }
+    }
+
+    /** Closes every connection; the engine does nothing more. */
+    public void close(long nowNs) {
+        closed = EngineOutput.Closed.INSTANCE;
+        for (Peer p : new ArrayList<>(peers.values())) {
+            if (p.handshaken) {
+                sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("closing")).build());
+            }
+            out.disconnect(p.id, "node closing");
+        }
+        for (int i = 0; i < store.length; i++) {
+            if (store[i] != null) {
+                store[i].payload().release();
+                store[i] = null;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ timer
+
+    /** @return when the engine wants {@link #onTimer} next */
+    public long nextDeadlineNs() {
+        return nextTickNs;
+    }
+
+    /** Runs what is due: deadlines and gaps, repair, tree upkeep, buffer maps, peer exchange, dialing. */
+    public void onTimer(long nowNs) {
+        if (closed != null) {
+            return;
+        }
+        if (nowNs < nextTickNs) {
+            return;
+        }
+        nextTickNs = nowNs + ms(cfg.tickMs());
+        if (isBroadcaster) {
+            refillRepairTokens(nowNs);
+        } else {
+            advancePlayback(nowNs);
+            if (nowNs >= nextMaintenanceNs) {
+                nextMaintenanceNs = nowNs + ms(250);
+                maintainConnections(nowNs);
+                maintainParents(nowNs);
+            }
+            repair(nowNs);
+        }
+        if (nowNs >= nextBufferMapNs) {
+            nextBufferMapNs = nowNs + ms(cfg.bufferMapIntervalMs());
+            sendBufferMaps();
+        }
+        if (nowNs >= nextPexNs) {
+            nextPexNs = nowNs + ms(cfg.pexIntervalMs());
+            sendPeerExchange(nowNs);
+        }
+    }
+
+    // ------------------------------------------------------------------ handshake and peers
+
+    private void onHandshake(Peer p, Handshake hs, long nowNs) throws WireException {
+        if (p.handshaken) {
+            throw new WireException("second handshake");
+        }
+        if (hs.getProtocolVersion() != PROTOCOL_VERSION) {
+            throw new WireException("protocol version mismatch: peer speaks " + hs.getProtocolVersion()
+                    + ", this node speaks " + PROTOCOL_VERSION);
+        }
+        if (!Arrays.equals(hs.getChannelId().toByteArray(), channelKey)) {
+            throw new WireException("peer is on another channel");
+        }
+        byte[] remoteId = hs.getPeerId().toByteArray();
+        if (remoteId.length != 16) {
+            throw new WireException("peer id must be 16 bytes, got " + remoteId.length);
+        }
+        if (Arrays.equals(remoteId, localPeerId)) {
+            dropPeer(p, "connected to itself", false, nowNs);
+            return;
+        }
+        if (hs.getBroadcaster() && isBroadcaster) {
+            throw new WireException("two broadcasters for one channel");
+        }
+        p.peerId = remoteId;
+        p.listenPort = hs.getListenPort() <= 65535 ? hs.getListenPort() : 0;
+        p.declaredUploadBps = hs.getUploadBps();
+        p.broadcaster = hs.getBroadcaster();
+        for (Peer other : peers.values()) {
+            if (other != p && other.handshaken && Arrays.equals(other.peerId, remoteId)) {
+                // Both dialed each other: keep the link dialed by the node with the smaller id, on both sides.
+                Peer keep = dialerId(other).compareTo(dialerId(p)) <= 0 ? other : p;
+                dropPeer(keep == p ? other : p, "duplicate connection", false, nowNs);
+                if (keep != p) {
+                    return;
+                }
+                break;
+            }
+        }
+        p.handshaken = true;
+        InetSocketAddress la = p.listenAddress();
+        if (la != null) {
+            candidates.remove(la);
+        }
+        int handshaken = countHandshaken();
+        int limit = cfg.stream().maxPeers() + (isBroadcaster ? 0 : 2);
+        if (handshaken > limit && !p.broadcaster) {
+            sendPeerExchange(p, nowNs);
+            sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("full")).build());
+            out.disconnect(p.id, "peer limit reached");
+            return;
+        }
+        sendBufferMap(p);
+        if (isBroadcaster || p.inbound) {
+            sendPeerExchange(p, nowNs);
+        }
+    }
+
+    private java.math.BigInteger dialerId(Peer p) {
+        return new java.math.BigInteger(1, p.inbound ? p.peerId : localPeerId);
+    }
+
+    private int countHandshaken() {
+        int n = 0;
+        for (Peer q : peers.values()) {
+            if (q.handshaken) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void onGoodbye(Peer p, Goodbye g, long nowNs) {
+        if (p.broadcaster && "full".equals(g.getReason())) {
+            broadcasterRetryNs = nowNs + 10 * RECONNECT_BROADCASTER_NS;
+        }
+    }
+
+    private void dropPeer(Peer p, String reason, boolean misbehaved, long nowNs) {
+        if (misbehaved) {
+            counters.peersDropped++;
+            banned.put(p.address, nowNs + BAN_NS);
+            InetSocketAddress la = p.listenAddress();
+            if (la != null) {
+                banned.put(la, nowNs + BAN_NS);
+                candidates.remove(la);
+            }
+        }
+        out.disconnect(p.id, reason);
+        onDisconnected(p.id, nowNs);
+    }
+
+    private void maintainConnections(long nowNs) {
+        int connected = peers.size() + dialing.size();
+        boolean haveBroadcaster = false;
+        for (Peer p : peers.values()) {
+            haveBroadcaster |= p.broadcaster;
+        }
+        // Back to the bootstrap addresses when the swarm is lost, or to find a restarted broadcaster.
+        if (!haveBroadcaster && nowNs >= broadcasterRetryNs && (peers.isEmpty() || !started || epochStale(nowNs))) {
+            broadcasterRetryNs = nowNs + RECONNECT_BROADCASTER_NS;
+            for (InetSocketAddress b : bootstrap) {
+                if (!dialing.containsKey(b) && !isBanned(b, nowNs) && !connectedTo(b)) {
+                    dial(b, nowNs);
+                }
+            }
+        }
+        int want = cfg.outboundPeers();
+        int outbound = 0;
+        for (Peer p : peers.values()) {
+            if (!p.inbound) {
+                outbound++;
+            }
+        }
+        outbound += dialing.size();
+        int budget = Math.min(want - outbound, cfg.stream().maxPeers() - connected);
+        if (budget <= 0 || candidates.isEmpty()) {
+            return;
+        }
+        List<InetSocketAddress> pool = new ArrayList<>(candidates.keySet());
+        for (int i = 0; i < budget && !pool.isEmpty(); i++) {
+            InetSocketAddress a = pool.remove(random.nextInt(pool.size()));
+            candidates.remove(a);
+            if (!isBanned(a, nowNs) && !connectedTo(a) && !dialing.containsKey(a)) {
+                dial(a, nowNs);
+            }
+        }
+    }
+
+    private boolean epochStale(long nowNs) {
+        // Nothing new for three seconds: the broadcaster may have restarted.
+        return offsetKnown && nowNs / 1000 + offsetUs - newestPublishUs > 3_000_000;
+    }
+
+    private void dial(InetSocketAddress a, long nowNs) {
+        dialing.put(a, nowNs);
+        out.connect(a);
+    }
+
+    private boolean connectedTo(InetSocketAddress a) {
+        for (Peer p : peers.values()) {
+            if (a.equals(p.address) || a.equals(p.listenAddress())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean isBanned(InetSocketAddress a, long nowNs) {
+        Long until = banned.get(a);
+        if (until == null) {
+            return false;
+        }
+        if (until <= nowNs) {
+            banned.remove(a);
+            return false;
+        }
+        return true;
+    }
+
+    private void addCandidate(InetSocketAddress a, long nowNs) {
+        if (a == null || a.getPort() <= 0 || isBanned(a, nowNs) || connectedTo(a)) {
+            return;
+        }
+        if (candidates.size() >= MAX_CANDIDATES) {
+            Iterator<InetSocketAddress> it = candidates.keySet().iterator();
+            it.next();
+            it.remove();
+        }
+        candidates.put(a, nowNs);
+    }
+
+    // ------------------------------------------------------------------ peer exchange
+
+    private void sendPeerExchange(long nowNs) {
+        for (Peer p : peers.values()) {
+            if (p.handshaken) {
+                sendPeerExchange(p, nowNs);
+            }
+        }
+    }
+
+    private void sendPeerExchange(Peer to, long nowNs) {
+        List<InetSocketAddress> pool = new ArrayList<>();
+        for (Peer p : peers.values()) {
+            InetSocketAddress la = p.listenAddress();
+            if (p != to && p.handshaken && la != null && !p.broadcaster) {
+                pool.add(la);
+            }
+        }
+        for (InetSocketAddress a : candidates.keySet()) {
+            if (pool.size() >= 4 * MAX_PEX_ADDRESSES) {
+                break;
+            }
+            pool.add(a);
+        }
+        if (pool.isEmpty()) {
+            return;
+        }
+        PeerExchange.Builder b = PeerExchange.newBuilder();
+        for (int i = 0; i < MAX_PEX_ADDRESSES && !pool.isEmpty(); i++) {
+            InetSocketAddress a = pool.remove(random.nextInt(pool.size()));
+            b.addPeers(PeerAddress.newBuilder()
+                    .setIp(UnsafeByteOperations.unsafeWrap(a.getAddress().getAddress()))
+                    .setPort(a.getPort()));
+        }
+        sendControl(to, Control.newBuilder().setPeerExchange(b).build());
+    }
+
+    private void onPeerExchange(Peer from, PeerExchange pex, long nowNs) throws WireException {
+        if (pex.getPeersCount() > MAX_PEX_ADDRESSES) {
+            throw new WireException("peer exchange of " + pex.getPeersCount() + " addresses exceeds "
+                    + MAX_PEX_ADDRESSES);
+        }
+        for (PeerAddress pa : pex.getPeersList()) {
+            byte[] ip = pa.getIp().toByteArray();
+            if ((ip.length != 4 && ip.length != 16) || pa.getPort() == 0 || pa.getPort() > 65535) {
+                continue;
+            }
+            try {
+                addCandidate(new InetSocketAddress(InetAddress.getByAddress(ip), pa.getPort()), nowNs);
+            } catch (UnknownHostException e) {
+                // Not reachable: the length was checked above.
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ pieces in
+
+    private void onPiece(Peer from, Piece piece, long nowNs) {
+        long seq = piece.seq();
+        if (epoch >= 0 && piece.epoch() < epoch) {
+            reject(piece, RejectReason.STALE_EPOCH);
+            return;
+        }
+        if (piece.epoch() == epoch) {
+            RejectReason window = windowCheck(seq);
+            if (window != null) {
+                if (window == RejectReason.REPLAYED_SEQUENCE) {
+                    counters.duplicatePieces++;
+                } else if (started && seq < nextPlaySeq) {
+                    counters.piecesLate++;
+                }
+                piece.payload().release();
+                return;
+            }
+        }
+        RejectReason bad = verifier.verify(piece);
+        if (bad != null) {
+            reject(piece, bad);
+            dropPeer(from, "sent a forged or corrupt piece (" + bad + ") seq " + seq, true, nowNs);
+            return;
+        }
+        if (piece.epoch() > epoch) {
+            if (isBroadcaster) {
+                // Someone else signs with our key and a newer epoch: we are the stale one.
+                piece.payload().release();
+                return;
+            }
+            switchEpoch(piece.epoch());
+        }
+        clearRequest(seq, from);
+        long nowUs = nowNs / 1000;
+        if (!offsetKnown || piece.publishTimeUs() - nowUs > offsetUs) {
+            offsetUs = piece.publishTimeUs() - nowUs;
+            offsetKnown = true;
+        }
+        if (started && !piece.isEndOfStream() && piece.publishTimeUs() + playoutUs < nowUs + offsetUs) {
+            counters.piecesLate++;
+            piece.payload().release();
+            return;
+        }
+        if (from.broadcaster) {
+            counters.bytesFromBroadcaster += piece.length();
+        } else {
+            counters.bytesFromPeers += piece.length();
+        }
+        from.receivedScore += piece.length();
+        int k = substream(seq);
+        if ((from.parentMask & (1 << k)) != 0) {
+            lastPushNs[k] = nowNs;
+        }
+        storePiece(piece);
+        if (piece.isEndOfStream()) {
+            eosSeq = seq;
+            for (Peer p : peers.values()) {
+                if (p != from && p.handshaken) {
+                    sendPiece(p, piece, seq, false);
+                }
+            }
+        } else {
+            pushToChildren(piece, from);
+        }
+        advancePlayback(nowNs);
+    }
+
+    private RejectReason windowCheck(long seq) {
+        if (newestSeq < 0) {
+            return null;
+        }
+        if (held(seq) != null) {
+            return RejectReason.REPLAYED_SEQUENCE;
+        }
+        long low = Math.max(newestSeq - windowPieces, started ? nextPlaySeq : Long.MIN_VALUE);
+        if (seq < low || seq > newestSeq + windowPieces) {
+            return started && seq < nextPlaySeq && seq >= nextPlaySeq - windowPieces && wasDelivered(seq)
+                    ? RejectReason.REPLAYED_SEQUENCE : RejectReason.OUTSIDE_LIVE_WINDOW;
+        }
+        return null;
+    }
+
+    private boolean wasDelivered(long seq) {
+        Piece p = store[(int) (seq & mask)];
+        return p != null && p.seq() == seq;
+    }
+
+    private void reject(Piece piece, RejectReason reason) {
+        counters.piecesRejected++;
+        lastReject = reason;
+        piece.payload().release();
+    }
+
+    private RejectReason lastReject;
+
+    /** @return the reason the last piece was rejected (for tests and logs), or null */
+    public RejectReason lastRejectReason() {
+        return lastReject;
+    }
+
+    /**
+     * Checks a piece as if it had arrived, without storing it: the window, epoch and replay checks, then the
+     * signature. For tests and diagnostics.
+     *
+     * @return null if it would be accepted
+     */
+    public RejectReason check(Piece piece) {
+        if (epoch >= 0 && piece.epoch() < epoch) {
+            return RejectReason.STALE_EPOCH;
+        }
+        if (piece.epoch() == epoch) {
+            RejectReason w = windowCheck(piece.seq());
+            if (w != null) {
+                return w;
+            }
+        }
+        return verifier.verify(piece);
+    }
+
+    private void switchEpoch(long newEpoch) {
+        epoch = newEpoch;
+        for (int i = 0; i < store.length; i++) {
+            if (store[i] != null) {
+                store[i].payload().release();
+                store[i] = null;
+                headers[i] = null;
+            }
+            requestedAtNs[i] = 0;
+            announcedAtNs[i] = 0;
+        }
+        for (Peer p : peers.values()) {
+            p.outstanding = 0;
+        }
+        newestSeq = -1;
+        latestRap = -1;
+        eosSeq = -1;
+        offsetKnown = false;
+        started = false;
+        ended = false;
+    }
+
+    private void storePiece(Piece piece) {
+        long seq = piece.seq();
+        int slot = (int) (seq & mask);
+        Piece old = store[slot];
+        if (old != null) {
+            old.payload().release();
+        }
+        store[slot] = piece;
+        headers[slot] = null;
+        requestedAtNs[slot] = 0;
+        if (seq > newestSeq) {
+            newestSeq = seq;
+            newestPublishUs = piece.publishTimeUs();
+        }
+        if (piece.isRandomAccessPoint() && seq > latestRap) {
+            latestRap = seq;
+        }
+    }
+
+    private Piece held(long seq) {
+        if (seq < 0 || newestSeq < 0 || seq > newestSeq || seq <= newestSeq - store.length) {
+            return null;
+        }
+        Piece p = store[(int) (seq & mask)];
+        return p != null && p.seq() == seq ? p : null;
+    }
+
+    private int substream(long seq) {
+        return (int) (seq % substreams);
+    }
+
+    // ------------------------------------------------------------------ pieces out
+
+    private void pushToChildren(Piece piece, Peer from) {
+        int bit = 1 << substream(piece.seq());
+        for (Peer p : peers.values()) {
+            if ((p.childMask & bit) != 0 && p != from) {
+                sendPiece(p, piece, piece.seq(), true);
+            }
+        }
+    }
+
+    private void sendPiece(Peer to, Piece piece, long seq, boolean push) {
+        int slot = (int) (seq & mask);
+        byte[] h = headers[slot];
+        if (h == null || store[slot] != piece) {
+            h = PieceCodec.encodeHeader(piece);
+            if (store[slot] == piece) {
+                headers[slot] = h;
+            }
+        }
+        out.send(to.id, h, piece.payload().retain());
+        counters.bytesUploaded += piece.length();
+        if (push) {
+            counters.bytesUploadedPush += piece.length();
+        } else {
+            counters.bytesUploadedRepair += piece.length();
+        }
+    }
+
+    private void sendControl(Peer p, Control c) {
+        out.send(p.id, ControlCodec.encode(c), Payload.empty());
+    }
+
+    // ------------------------------------------------------------------ playback
+
+    private long broadcasterNowUs(long nowNs) {
+        return nowNs / 1000 + offsetUs;
+    }
+
+    private void advancePlayback(long nowNs) {
+        if (isBroadcaster || ended || newestSeq < 0) {
+            return;
+        }
+        if (!started) {
+            if (eosSeq >= 0 && latestRap < 0) {
+                ended = true;
+                out.endOfStream(epoch);
+                return;
+            }
+            tryStart(nowNs);
+            if (!started) {
+                return;
+            }
+        }
+        long bNow = broadcasterNowUs(nowNs);
+        while (nextPlaySeq <= newestSeq) {
+            Piece p = held(nextPlaySeq);
+            if (p != null) {
+                if (p.isEndOfStream()) {
+                    ended = true;
+                    out.endOfStream(epoch);
+                    return;
+                }
+                counters.piecesDelivered++;
+                counters.latencyMsLast = Math.max(0, (bNow - p.publishTimeUs()) / 1000);
+                out.deliver(p);
+                nextPlaySeq++;
+                continue;
+            }
+            // Missing: due by the publish time of the next piece we hold (it was published no earlier).
+            long from = nextPlaySeq;
+            long nextHeld = from + 1;
+            while (nextHeld <= newestSeq && held(nextHeld) == null) {
+                nextHeld++;
+            }
+            Piece after = held(nextHeld);
+            if (after == null || after.publishTimeUs() + playoutUs > bNow) {
+                return;
+            }
+            long to = nextHeld - 1;
+            counters.piecesMissed += to - from + 1;
+            out.gap(new Gap(epoch, from, to, Gap.Reason.MISSED_DEADLINE));
+            nextPlaySeq = nextHeld;
+        }
+    }
+
+    private void tryStart(long nowNs) {
+        boolean treesReady = true;
+        for (int k = 0; k < substreams; k++) {
+            treesReady &= parent[k] != null;
+        }
+        if (!treesReady && nowNs - joinedNs < 2_000_000_000L) {
+            return;
+        }
+        long bNow = broadcasterNowUs(nowNs);
+        long margin = playoutUs / 3;
+        for (long s = newestSeq; s >= 0 && s > newestSeq - windowPieces; s--) {
+            Piece p = held(s);
+            if (p != null && p.isRandomAccessPoint() && p.publishTimeUs() + playoutUs - bNow >= margin) {
+                started = true;
+                nextPlaySeq = s;
+                return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ buffer maps
+
+    private void sendBufferMaps() {
+        if (peers.isEmpty()) {
+            return;
+        }
+        Control bm = bufferMap();
+        byte[] h = ControlCodec.encode(bm);
+        for (Peer p : peers.values()) {
+            if (p.handshaken) {
+                out.send(p.id, h, Payload.empty());
+            }
+        }
+    }
+
+    private void sendBufferMap(Peer p) {
+        sendControl(p, bufferMap());
+    }
+
+    private Control bufferMap() {
+        BufferMap.Builder b = BufferMap.newBuilder().setEpoch(Math.max(0, epoch));
+        if (newestSeq >= 0) {
+            long base = Math.max(0, newestSeq - windowPieces + 1);
+            int n = (int) (newestSeq - base + 1);
+            byte[] bits = new byte[(n + 7) / 8];
+            for (int i = 0; i < n; i++) {
+                if (held(base + i) != null) {
+                    bits[i >>> 3] |= (byte) (1 << (i & 7));
+                }
+            }
+            b.setBaseSeq(base).setHave(UnsafeByteOperations.unsafeWrap(bits));
+            b.setNewestPublishTimeUs(newestPublishUs);
+        }
+        b.setLatestRapSeq(latestRap + 1);
+        for (int k = 0; k < substreams; k++) {
+            b.addDepth(depth[k]);
+        }
+        b.setFreeSlots(Math.max(0, slotCapacity - childCount));
+        return Control.newBuilder().setBufferMap(b).build();
+    }
+
+    private void onBufferMap(Peer p, BufferMap bm, long nowNs) throws WireException {
+        ByteString have = bm.getHave();
+        if (have.size() > MAX_BUFFER_MAP_BYTES) {
+            throw new WireException("buffer map of " + have.size() + " bytes exceeds " + MAX_BUFFER_MAP_BYTES);
+        }
+        if (bm.getDepthCount() != substreams) {
+            throw new WireException("buffer map has " + bm.getDepthCount() + " substream depths, expected "
+                    + substreams);
+        }
+        p.bmEpoch = bm.getEpoch();
+        p.bmBase = bm.getBaseSeq();
+        p.bmBits = have.toByteArray();
+        p.bmLatestRap = bm.getLatestRapSeq() - 1;
+        for (int k = 0; k < substreams; k++) {
+            p.depth[k] = Math.min(DETACHED, bm.getDepth(k));
+        }
+        p.freeSlots = bm.getFreeSlots();
+        for (int k = 0; k < substreams; k++) {
+            if (parent[k] == p) {
+                depth[k] = p.depth[k] >= MAX_DEPTH ? DETACHED : p.depth[k] + 1;
+            }
+        }
+        if (p.bmEpoch == epoch && !isBroadcaster) {
+            long top = p.bmTop();
+            for (long s = Math.max(p.bmBase, newestSeq - windowPieces); s <= top; s++) {
+                int slot = (int) (s & mask);
+                if (held(s) == null && p.has(epoch, s) && announcedSeq(slot) != s) {
+                    announcedAtNs[slot] = nowNs;
+                    announcedSeqs[slot] = s;
+                }
+            }
+        }
+    }
+
+    private long announcedSeq(int slot) {
+        return announcedSeqs[slot];
+    }
+
+    // ------------------------------------------------------------------ push trees
+
+    private void onSubscribe(Peer p, int k, long nowNs) throws WireException {
+        if (k < 0 || k >= substreams) {
+            throw new WireException("subscribe to substream " + k + " of " + substreams);
+        }
+        int bit = 1 << k;
+        if ((p.childMask & bit) != 0) {
+            replySubscribe(p, k, true);
+            return;
+        }
+        boolean accept = false;
+        boolean cycle = parent[k] == p;
+        if (!cycle && !ended) {
+            if (isBroadcaster && p.childMask != 0 && countHandshaken() > substreams) {
+                accept = false; // spread the roots: one substream per broadcaster child while others wait
+            } else if (childCount < slotCapacity) {
+                accept = true;
+            } else {
+                Peer victim = weakestChild(p, nowNs);
+                if (victim != null) {
+                    int vk = Integer.numberOfTrailingZeros(victim.childMask);
+                    victim.childMask &= ~(1 << vk);
+                    childCount--;
+                    replySubscribe(victim, vk, false);
+                    accept = true;
+                }
+            }
+        }
+        if (accept) {
+            if (p.childMask == 0) {
+                p.childSinceNs = nowNs;
+            }
+            p.childMask |= bit;
+            childCount++;
+        }
+        replySubscribe(p, k, accept);
+    }
+
+    /** A child the requester should replace: unprotected and contributing less, else null. */
+    private Peer weakestChild(Peer requester, long nowNs) {
+        Peer worst = null;
+        for (Peer c : peers.values()) {
+            if (c.childMask == 0 || c == requester || nowNs - c.childSinceNs < PROTECT_CHILD_NS) {
+                continue;
+            }
+            if (worst == null || merit(c) < merit(worst)) {
+                worst = c;
+            }
+        }
+        if (worst != null && merit(requester) > merit(worst) * 1.25 + 1) {
+            return worst;
+        }
+        return null;
+    }
+
+    private double merit(Peer p) {
+        // The broadcaster receives nothing, so it ranks by declared capacity: strong uploaders near the roots.
+        return isBroadcaster ? p.declaredUploadBps : p.receivedScore;
+    }
+
+    private void replySubscribe(Peer p, int k, boolean accepted) {
+        sendControl(p, Control.newBuilder().setSubscribeReply(
+                SubscribeReply.newBuilder().setSubstream(k).setAccepted(accepted)).build());
+    }
+
+    private void onSubscribeReply(Peer p, SubscribeReply r, long nowNs) throws WireException {
+        int k = r.getSubstream();
+        if (k < 0 || k >= substreams) {
+            throw new WireException("subscribe reply for substream " + k + " of " + substreams);
+        }
+        int bit = 1 << k;
+        if ((p.pendingMask & bit) != 0) {
+            p.pendingMask &= ~bit;
+            if (r.getAccepted() && parent[k] == null) {
+                parent[k] = p;
+                p.parentMask |= bit;
+                depth[k] = p.depth[k] >= MAX_DEPTH ? DETACHED : p.depth[k] + 1;
+                lastPushNs[k] = nowNs;
+            } else if (r.getAccepted()) {
+                // Already have a parent for k (switching): take the better one, drop the other.
+                Peer old = parent[k];
+                if (p.depth[k] < old.depth[k]) {
+                    unsubscribe(old, k);
+                    parent[k] = p;
+                    p.parentMask |= bit;
+                    depth[k] = p.depth[k] + 1;
+                    lastPushNs[k] = nowNs;
+                } else {
+                    unsubscribe(p, k);
+                }
+            } else {
+                p.rejectedUntilNs[k] = nowNs + REJECT_BACKOFF_NS;
+            }
+        } else if (!r.getAccepted() && parent[k] == p) {
+            p.rejectedUntilNs[k] = nowNs + REJECT_BACKOFF_NS;
+            clearParent(k); // evicted by the parent
+        }
+    }
+
+    private void onUnsubscribe(Peer p, int k) throws WireException {
+        if (k < 0 || k >= substreams) {
+            throw new WireException("unsubscribe from substream " + k + " of " + substreams);
+        }
+        int bit = 1 << k;
+        if ((p.childMask & bit) != 0) {
+            p.childMask &= ~bit;
+            childCount--;
+        }
+    }
+
+    private void unsubscribe(Peer p, int k) {
+        p.parentMask &= ~(1 << k);
+        sendControl(p, Control.newBuilder().setUnsubscribe(Unsubscribe.newBuilder().setSubstream(k)).build());
+    }
+
+    private void clearParent(int k) {
+        Peer p = parent[k];
+        if (p != null) {
+            p.parentMask &= ~(1 << k);
+        }
+        parent[k] = null;
+        depth[k] = DETACHED;
+    }
+
+    private void maintainParents(long nowNs) {
+        long stallNs = 2_000_000_000L + 2 * substreams * pieceIntervalUs * 1000;
+        for (int k = 0; k < substreams; k++) {
+            Peer cur = parent[k];
+            if (cur != null) {
+                boolean detached = cur.depth[k] >= MAX_DEPTH;
+                boolean stalled = nowNs - lastPushNs[k] > stallNs && !ended && !epochStale(nowNs);
+                if (detached || stalled) {
+                    unsubscribe(cur, k);
+                    cur.rejectedUntilNs[k] = nowNs + REJECT_BACKOFF_NS;
+                    clearParent(k);
+                    cur = null;
+                }
+            }
+            boolean pending = false;
+            for (Peer p : peers.values()) {
+                int bit = 1 << k;
+                if ((p.pendingMask & bit) != 0) {
+                    if (nowNs - p.pendingSinceNs[k] > SUBSCRIBE_TIMEOUT_NS) {
+                        p.pendingMask &= ~bit; // the request or its answer was lost
+                    } else {
+                        pending = true;
+                    }
+                }
+            }
+            if (pending) {
+                continue;
+            }
+            Peer best = null;
+            for (Peer p : peers.values()) {
+                if (!p.handshaken || (p.childMask & (1 << k)) != 0 || p == cur || p.freeSlots <= 0
+                        || p.depth[k] >= MAX_DEPTH || p.rejectedUntilNs[k] > nowNs || (!p.broadcaster && p.bmEpoch != epoch && epoch >= 0)) {
+                    continue;
+                }
+                if (best == null || p.depth[k] < best.depth[k]
+                        || (p.depth[k] == best.depth[k] && p.freeSlots > best.freeSlots)) {
+                    best = p;
+                }
+            }
+            if (best == null) {
+                continue;
+            }
+            // Switch only for a clearly shallower parent; attach whenever detached.
+            if (cur == null || best.depth[k] + 1 < cur.depth[k]) {
+                best.pendingMask |= 1 << k;
+                best.pendingSinceNs[k] = nowNs;
+                sendControl(best, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ pull repair
+
+    private void onRequest(Peer p, Request r, long nowNs) throws WireException {
+        if (r.getSeqsCount() > MAX_REQUEST_SEQS) {
+            throw new WireException("request for " + r.getSeqsCount() + " pieces exceeds " + MAX_REQUEST_SEQS);
+        }
+        if (r.getEpoch() != epoch) {
+            return;
+        }
+        long bNow = broadcasterNowUs(nowNs);
+        for (int i = 0; i < r.getSeqsCount(); i++) {
+            long seq = r.getSeqs(i);
+            Piece piece = held(seq);
+            if (piece == null) {
+                continue;
+            }
+            if (!piece.isEndOfStream() && piece.publishTimeUs() + playoutUs < bNow) {
+                continue; // it can no longer be played: do not spend upload on it
+            }
+            if (isBroadcaster) {
+                if (repairTokens < piece.length()) {
+                    continue;
+                }
+                repairTokens -= piece.length();
+            } else if (out.queuedBytes(p.id) > QUEUE_LIMIT_BYTES) {
+                continue;
+            }
+            sendPiece(p, piece, seq, false);
+        }
+    }
+
+    private void refillRepairTokens(long nowNs) {
+        double perNs = cfg.serverRepairShare() * cfg.stream().bitrateHintBps() / 8.0 / 1e9;
+        repairTokens = Math.min(repairTokens + (nowNs - lastRefillNs) * perNs, 8.0 * cfg.stream().pieceBytes()
+                + cfg.stream().bitrateHintBps() / 8.0 * cfg.serverRepairShare());
+        lastRefillNs = nowNs;
+    }
+
+    private void clearRequest(long seq, Peer from) {
+        int slot = (int) (seq & mask);
+        if (requestedAtNs[slot] != 0) {
+            Peer asked = peers.get(requestedFrom[slot]);
+            if (asked != null && asked.outstanding > 0) {
+                asked.outstanding--;
+            }
+            requestedAtNs[slot] = 0;
+        }
+    }
+
+    private void repair(long nowNs) {
+        if (newestSeq < 0 && !peers.isEmpty()) {
+            requestNewestRap(nowNs);
+            return;
+        }
+        long from;
+        if (started) {
+            from = nextPlaySeq;
+        } else {
+            long rap = latestRap;
+            for (Peer p : peers.values()) {
+                if (p.bmEpoch == epoch && p.bmLatestRap > rap) {
+                    rap = p.bmLatestRap;
+                }
+            }
+            if (rap < 0) {
+                requestNewestRap(nowNs);
+                return;
+            }
+            from = rap;
+        }
+        long top = newestSeq;
+        for (Peer p : peers.values()) {
+            if (p.bmEpoch == epoch) {
+                top = Math.max(top, p.bmTop());
+            }
+        }
+        from = Math.max(from, top - windowPieces + 1);
+        long graceNs = ms(cfg.pushGraceMs());
+        long timeoutNs = ms(cfg.requestTimeoutMs());
+        Map<Peer, Request.Builder> batch = null;
+        for (long s = from; s <= top; s++) {
+            if (held(s) != null) {
+                continue;
+            }
+            int slot = (int) (s & mask);
+            if (requestedAtNs[slot] != 0 && requestedSeq(slot) == s) {
+                if (nowNs - requestedAtNs[slot] < timeoutNs) {
+                    continue;
+                }
+                Peer asked = peers.get(requestedFrom[slot]);
+                if (asked != null && asked.outstanding > 0) {
+                    asked.outstanding--;
+                }
+                requestedAtNs[slot] = 0;
+            }
+            int k = substream(s);
+            boolean pushExpected = parent[k] != null && s > newestInSubstream(k);
+            long announced = announcedSeq(slot) == s ? announcedAtNs[slot] : nowNs;
+            if (pushExpected && nowNs - announced < graceNs) {
+                continue;
+            }
+            if (!pushExpected && started && nowNs - announced < graceNs / 3) {
+                continue;
+            }
+            Peer src = pickSource(s);
+            if (src == null) {
+                continue;
+            }
+            if (batch == null) {
+                batch = new LinkedHashMap<>();
+            }
+            Request.Builder rb = batch.computeIfAbsent(src, q -> Request.newBuilder().setEpoch(epoch));
+            rb.addSeqs(s);
+            src.outstanding++;
+            requestedAtNs[slot] = nowNs;
+            requestedFrom[slot] = src.id;
+            requestedSeqs[slot] = s;
+        }
+        if (batch != null) {
+            for (Map.Entry<Peer, Request.Builder> e : batch.entrySet()) {
+                sendControl(e.getKey(), Control.newBuilder().setRequest(e.getValue()).build());
+            }
+        }
+    }
+
+    private long requestedSeq(int slot) {
+        return requestedSeqs[slot];
+    }
+
+    private long newestInSubstream(int k) {
+        long s = newestSeq - Math.floorMod(newestSeq - k, substreams);
+        for (; s >= 0 && s > newestSeq - windowPieces; s -= substreams) {
+            if (held(s) != null) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    private void requestNewestRap(long nowNs) {
+        Peer best = null;
+        long bestRap = -1;
+        long bestEpoch = epoch;
+        for (Peer p : peers.values()) {
+            if (!p.handshaken || p.bmLatestRap < 0 || p.bmEpoch < bestEpoch) {
+                continue;
+            }
+            if (p.bmEpoch > bestEpoch || p.bmLatestRap > bestRap
+                    || (p.bmLatestRap == bestRap && best != null && best.broadcaster && !p.broadcaster)) {
+                best = p;
+                bestRap = p.bmLatestRap;
+                bestEpoch = p.bmEpoch;
+            }
+        }
+        if (best == null || best.outstanding >= cfg.maxRequestsPerPeer()) {
+            return;
+        }
+        best.outstanding++;
+        sendControl(best, Control.newBuilder().setRequest(
+                Request.newBuilder().setEpoch(bestEpoch).addSeqs(bestRap)).build());
+    }
+
+    private Peer pickSource(long seq) {
+        Peer best = null;
+        Peer server = null;
+        int ties = 0;
+        for (Peer p : peers.values()) {
+            if (!p.handshaken || !p.has(epoch, seq) || p.outstanding >= cfg.maxRequestsPerPeer()) {
+                continue;
+            }
+            if (p.broadcaster) {
+                server = p;
+                continue;
+            }
+            if (best == null || p.outstanding < best.outstanding) {
+                best = p;
+                ties = 1;
+            } else if (p.outstanding == best.outstanding && random.nextInt(++ties) == 0) {
+                best = p;
+            }
+        }
+        return best != null ? best : server;
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /** @return the counters (read on the engine's loop) */
+    public EngineCounters counters() {
+        return counters;
+    }
+
+    /** @return a snapshot of the counters as public stats */
+    public dev.starling.api.Stats stats() {
+        return counters.snapshot(countHandshaken());
+    }
+
+    /** @return the epoch followed (broadcaster: its own), -1 before any */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** @return whether playback has started */
+    public boolean started() {
+        return started;
+    }
+
+    /** @return the next sequence number to deliver */
+    public long nextPlaySeq() {
+        return nextPlaySeq;
+    }
+
+    /** @return whether the end of stream was delivered */
+    public boolean ended() {
+        return ended;
+    }
+
+    /** @return connected peers that completed the handshake */
+    public int peerCount() {
+        return countHandshaken();
+    }
+
+    /** @return push children, counted per substream */
+    public int childCount() {
+        return childCount;
+    }
+
+    /** @return how many substreams have a parent */
+    public int parentCount() {
+        int n = 0;
+        for (Peer p : parent) {
+            if (p != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** @return this node's depth in substream k (0 for the broadcaster) */
+    public int depth(int k) {
+        return depth[k];
+    }
+
+    /** @return the channel */
+    public ChannelId channel() {
+        return channel;
+    }
+
+    private static long ms(long millis) {
+        return millis * 1_000_000L;
+    }
+}

@@ -1,0 +1,264 @@
+package dev.starling.transport.sim;
+
+import dev.starling.api.spi.Cancellable;
+import dev.starling.api.spi.Connection;
+import dev.starling.api.spi.ConnectionHandler;
+import dev.starling.api.spi.FrameLimits;
+import dev.starling.api.spi.Payload;
+import dev.starling.api.spi.Transport;
+import dev.starling.api.spi.TransportLoop;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * One simulated node's transport. Its upload is a single queue drained at {@code uploadBps}: a frame leaves
+ * when the frames before it have, and arrives one link latency later. Connections behave like TCP without
+ * retransmission: a lost frame is gone (the engine's timeouts and repair must cope).
+ */
+public final class SimTransport implements Transport, TransportLoop {
+    /** Bytes a frame costs on the wire beyond its header and payload (length prefix, IP and TCP headers). */
+    static final int FRAME_OVERHEAD_BYTES = 8 + 40;
+
+    private final SimNetwork net;
+    private final InetSocketAddress address;
+    private final long uploadBps;
+    private final long accessLatencyNs;
+    private final Map<Long, SimConnection> connections = new LinkedHashMap<>();
+    private ConnectionHandler handler;
+    private boolean listening;
+    private boolean closed;
+    private long uplinkFreeNs;
+    private long bytesSent;
+    private long clockOffsetNs;
+
+    SimTransport(SimNetwork net, InetSocketAddress address, long uploadBps, long accessLatencyNs,
+                 SplittableRandom random) {
+        this.net = net;
+        this.address = address;
+        this.uploadBps = uploadBps;
+        this.accessLatencyNs = accessLatencyNs;
+    }
+
+    /** @return this node's address */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** @return bytes this node has put on the wire, framing included */
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    /** Skews this node's clock: its {@link #nowNs()} reads this much ahead (or behind) of the network's. */
+    public void clockOffsetNs(long offsetNs) {
+        this.clockOffsetNs = offsetNs;
+    }
+
+    // ---------------------------------------------------------------- TransportLoop
+
+    @Override
+    public TransportLoop loop() {
+        return this;
+    }
+
+    @Override
+    public long nowNs() {
+        return net.nowNs() + clockOffsetNs;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        net.at(net.nowNs(), task);
+    }
+
+    @Override
+    public Cancellable schedule(long delayNs, Runnable task) {
+        SimNetwork.Event e = net.at(net.nowNs() + delayNs, task);
+        return () -> e.task = null;
+    }
+
+    @Override
+    public boolean inLoop() {
+        return true;
+    }
+
+    // ---------------------------------------------------------------- Transport
+
+    @Override
+    public InetSocketAddress listen(InetSocketAddress bindAddress, ConnectionHandler h) {
+        this.handler = h;
+        this.listening = true;
+        net.listen(address, this);
+        return address;
+    }
+
+    @Override
+    public void handler(ConnectionHandler h) {
+        this.handler = h;
+    }
+
+    @Override
+    public void connect(InetSocketAddress remote) {
+        SimTransport target = net.listener(remote);
+        long oneWay = target == null ? accessLatencyNs * 2 : accessLatencyNs + target.accessLatencyNs;
+        if (target == null || target == this || closed) {
+            net.at(net.nowNs() + 2 * oneWay, () -> {
+                if (!closed) {
+                    handler.onConnectFailed(remote, "connection refused");
+                }
+            });
+            return;
+        }
+        // SYN reaches the target after one latency; the dialer learns of it after a round trip.
+        net.at(net.nowNs() + oneWay, () -> {
+            if (target.closed || !target.listening) {
+                net.at(net.nowNs() + oneWay, () -> {
+                    if (!closed) {
+                        handler.onConnectFailed(remote, "connection refused");
+                    }
+                });
+                return;
+            }
+            long id = net.nextConnectionId();
+            SimConnection mine = new SimConnection(this, id, remote, false, oneWay);
+            SimConnection theirs = new SimConnection(target, id, address, true, oneWay);
+            mine.peer = theirs;
+            theirs.peer = mine;
+            target.connections.put(id, theirs);
+            target.handler.onConnected(theirs);
+            net.at(net.nowNs() + oneWay, () -> {
+                if (closed || theirs.closed) {
+                    if (!closed) {
+                        handler.onConnectFailed(remote, "connection reset");
+                    }
+                    theirs.closeLocal("dialer gone");
+                    return;
+                }
+                connections.put(id, mine);
+                handler.onConnected(mine);
+            });
+        });
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (listening) {
+            net.unlisten(address);
+        }
+        for (SimConnection c : new ArrayList<>(connections.values())) {
+            c.close("transport closed");
+        }
+    }
+
+    /** Schedules a frame's departure on the uplink and returns its arrival time at the other end. */
+    long transmit(int bytes, long oneWayNs) {
+        long now = net.nowNs();
+        long serialiseNs = uploadBps <= 0 ? 1_000_000L * bytes : bytes * 8_000_000_000L / uploadBps;
+        long depart = Math.max(now, uplinkFreeNs) + serialiseNs;
+        uplinkFreeNs = depart;
+        bytesSent += bytes;
+        return depart + oneWayNs;
+    }
+
+    long queuedBytes() {
+        long backlogNs = uplinkFreeNs - net.nowNs();
+        return backlogNs <= 0 || uploadBps <= 0 ? 0 : backlogNs * uploadBps / 8_000_000_000L;
+    }
+
+    /** One end of a simulated link. */
+    final class SimConnection implements Connection {
+        private final SimTransport owner;
+        private final long id;
+        private final InetSocketAddress remote;
+        private final boolean inbound;
+        private final long oneWayNs;
+        SimConnection peer;
+        boolean closed;
+
+        SimConnection(SimTransport owner, long id, InetSocketAddress remote, boolean inbound, long oneWayNs) {
+            this.owner = owner;
+            this.id = id;
+            this.remote = remote;
+            this.inbound = inbound;
+            this.oneWayNs = oneWayNs;
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return remote;
+        }
+
+        @Override
+        public boolean inbound() {
+            return inbound;
+        }
+
+        @Override
+        public void send(byte[] header, Payload payload) {
+            if (closed || header.length > FrameLimits.MAX_HEADER_BYTES || payload.length() > FrameLimits.MAX_PAYLOAD_BYTES) {
+                payload.release();
+                return;
+            }
+            long arrival = owner.transmit(header.length + payload.length() + FRAME_OVERHEAD_BYTES, oneWayNs);
+            if (owner.net.lost()) {
+                payload.release();
+                return;
+            }
+            SimConnection to = peer;
+            owner.net.at(arrival, () -> {
+                if (to.closed || to.owner.closed) {
+                    payload.release();
+                    return;
+                }
+                to.owner.handler.onFrame(to, header, payload);
+            });
+        }
+
+        @Override
+        public long queuedBytes() {
+            return owner.queuedBytes();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return owner.queuedBytes() < 512 * 1024;
+        }
+
+        @Override
+        public void close(String reason) {
+            if (closed) {
+                return;
+            }
+            closeLocal(reason);
+            SimConnection other = peer;
+            owner.net.at(owner.net.nowNs() + oneWayNs, () -> other.closeLocal("closed by peer: " + reason));
+        }
+
+        void closeLocal(String reason) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (owner.connections.remove(id) != null) {
+                owner.handler.onDisconnected(this, reason);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "sim connection " + id + " to " + remote;
+        }
+    }
+}
