@@ -98,6 +98,14 @@ public final class SimNetwork {
         return t;
     }
 
+    /** Adds a node at an address that was used before (a restarted node), with unlimited upload. */
+    public SimTransport newTransportAt(InetSocketAddress address) {
+        long access = latencyLoNs / 2 + (long) (random.nextDouble() * (latencyHiNs - latencyLoNs) / 2);
+        SimTransport t = new SimTransport(this, address, Long.MAX_VALUE / 16, access, random.split());
+        transports.add(t);
+        return t;
+    }
+
     /** A fresh generator split from the network's, for a node's engine or an app model. */
     public long nextSeed() {
         return random.nextLong();
@@ -141,8 +149,8 @@ public final class SimNetwork {
         listeners.put(address, t);
     }
 
-    void unlisten(InetSocketAddress address) {
-        listeners.remove(address);
+    void unlisten(InetSocketAddress address, SimTransport t) {
+        listeners.remove(address, t);
     }
 
     SimTransport listener(InetSocketAddress address) {

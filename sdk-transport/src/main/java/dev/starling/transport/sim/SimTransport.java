@@ -33,6 +33,7 @@ public final class SimTransport implements Transport, TransportLoop {
     private long uplinkFreeNs;
     private long bytesSent;
     private long clockOffsetNs;
+    private SplittableRandom corrupter;
 
     SimTransport(SimNetwork net, InetSocketAddress address, long uploadBps, long accessLatencyNs,
                  SplittableRandom random) {
@@ -50,6 +51,11 @@ public final class SimTransport implements Transport, TransportLoop {
     /** @return bytes this node has put on the wire, framing included */
     public long bytesSent() {
         return bytesSent;
+    }
+
+    /** Makes this node a forger: every payload it sends is replaced by random bytes of the same length. */
+    public void corruptOutgoingPayloads(SplittableRandom random) {
+        this.corrupter = random;
     }
 
     /** Skews this node's clock: its {@link #nowNs()} reads this much ahead (or behind) of the network's. */
@@ -128,7 +134,7 @@ public final class SimTransport implements Transport, TransportLoop {
             mine.peer = theirs;
             theirs.peer = mine;
             target.connections.put(id, theirs);
-            target.handler.onConnected(theirs);
+            // The dialer learns of the link before any frame the acceptor sends on it can arrive.
             net.at(net.nowNs() + oneWay, () -> {
                 if (closed || theirs.closed) {
                     if (!closed) {
@@ -140,6 +146,7 @@ public final class SimTransport implements Transport, TransportLoop {
                 connections.put(id, mine);
                 handler.onConnected(mine);
             });
+            target.handler.onConnected(theirs);
         });
     }
 
@@ -150,7 +157,7 @@ public final class SimTransport implements Transport, TransportLoop {
         }
         closed = true;
         if (listening) {
-            net.unlisten(address);
+            net.unlisten(address, this);
         }
         for (SimConnection c : new ArrayList<>(connections.values())) {
             c.close("transport closed");
@@ -211,18 +218,25 @@ public final class SimTransport implements Transport, TransportLoop {
                 payload.release();
                 return;
             }
+            if (owner.corrupter != null && payload.length() > 0) {
+                byte[] junk = new byte[payload.length()];
+                owner.corrupter.nextBytes(junk);
+                payload.release();
+                payload = new SimPayload(junk);
+            }
             long arrival = owner.transmit(header.length + payload.length() + FRAME_OVERHEAD_BYTES, oneWayNs);
             if (owner.net.lost()) {
                 payload.release();
                 return;
             }
             SimConnection to = peer;
+            Payload sent = payload;
             owner.net.at(arrival, () -> {
                 if (to.closed || to.owner.closed) {
-                    payload.release();
+                    sent.release();
                     return;
                 }
-                to.owner.handler.onFrame(to, header, payload);
+                to.owner.handler.onFrame(to, header, sent);
             });
         }
 
