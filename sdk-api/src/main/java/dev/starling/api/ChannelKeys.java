@@ -17,6 +17,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.NoSuchProviderException;
 import java.security.SecureRandom;
 import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.NamedParameterSpec;
@@ -24,6 +25,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -69,7 +71,7 @@ public final class ChannelKeys {
      */
     public static ChannelKeys generate() {
         KeyPair pair = generateKeyPair(new SecureRandom());
-        byte[] seed = ((EdECPrivateKey) pair.getPrivate()).getBytes()
+        byte[] seed = privateKeyBytes(pair)
                 .orElseThrow(() -> new IllegalStateException("the JDK did not expose the Ed25519 private key bytes"));
         return new ChannelKeys(seed, ChannelId.of(rawPublicKey(pair)));
     }
@@ -92,7 +94,7 @@ public final class ChannelKeys {
         byte[] seed = seed32.clone();
         FixedSeed random = new FixedSeed(seed);
         KeyPair pair = generateKeyPair(random);
-        byte[] drawn = ((EdECPrivateKey) pair.getPrivate()).getBytes().orElse(null);
+        byte[] drawn = privateKeyBytes(pair).orElse(null);
         if (random.draws != 1 || !Arrays.equals(seed, drawn)) {
             throw new IllegalStateException("this JDK's Ed25519 key pair generator did not use the given private key");
         }
@@ -273,12 +275,23 @@ public final class ChannelKeys {
 
     private static KeyPair generateKeyPair(SecureRandom random) {
         try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
+            KeyPairGenerator generator;
+            try {
+                // The JDK's own provider, whatever else an application has registered ahead of it: the private key
+                // bytes and the fixed-seed derivation below rely on how it works.
+                generator = KeyPairGenerator.getInstance("Ed25519", "SunEC");
+            } catch (NoSuchProviderException e) {
+                generator = KeyPairGenerator.getInstance("Ed25519");
+            }
             generator.initialize(NamedParameterSpec.ED25519, random);
             return generator.generateKeyPair();
         } catch (NoSuchAlgorithmException | InvalidAlgorithmParameterException e) {
             throw new IllegalStateException("this JDK has no Ed25519 support", e);
         }
+    }
+
+    private static Optional<byte[]> privateKeyBytes(KeyPair pair) {
+        return pair.getPrivate() instanceof EdECPrivateKey k ? k.getBytes() : Optional.empty();
     }
 
     /** The raw 32-byte public key: the last 32 bytes of the JDK's X.509 encoding, after a fixed header. */

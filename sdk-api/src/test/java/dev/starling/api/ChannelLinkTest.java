@@ -132,7 +132,9 @@ class ChannelLinkTest {
 
     @Test
     void unknownParametersAreIgnored() {
-        assertThat(ChannelLink.parse(BASE + "?v=2&relay=whatever%ZZ&=")).isNull();
+        // Forward compatibility: names this version does not know are skipped, even with values it could not decode.
+        assertThat(ChannelLink.parse(BASE + "?v=2&relay=whatever%ZZ&flag")).isEqualTo(ChannelLink.of(ID));
+        assertThat(ChannelLink.parse(BASE + "?v=2&peer=10.0.0.1:1&x=[").peers()).hasSize(1);
     }
 
     @Test
@@ -228,8 +230,8 @@ class ChannelLinkTest {
             "?tracker=%2Fannounce    | tracker '/announce' is not an absolute URL: it needs a scheme, as in udp://tracker.example.org:6969",
             "?tracker=http%3Aopaque  | tracker 'http:opaque' has no host",
             "?tracker=http%3A%2F%2Fa%20b%2F | tracker 'http://a b/' is not a valid URL: Illegal character in authority at index 7: http://a b/",
-            "?tracker=udp%3A%2F%2Fa%2   | channel link parameter 'tracker' has a bad percent escape at character 12 of 'udp%3A%2F%2Fa%2' (a '%' must be followed by two hex digits)",
-            "?tracker=udp%3A%2F%2Fa%zz  | channel link parameter 'tracker' has a bad percent escape at character 12 of 'udp%3A%2F%2Fa%zz' (a '%' must be followed by two hex digits)",
+            "?tracker=udp%3A%2F%2Fa%2   | channel link parameter 'tracker' has a bad percent escape at character 14 of 'udp%3A%2F%2Fa%2' (a '%' must be followed by two hex digits)",
+            "?tracker=udp%3A%2F%2Fa%zz  | channel link parameter 'tracker' has a bad percent escape at character 14 of 'udp%3A%2F%2Fa%zz' (a '%' must be followed by two hex digits)",
             "?tracker=udp%3A%2F%2Fa%FF  | channel link parameter 'tracker' is not UTF-8 once percent-decoded: 'udp%3A%2F%2Fa%FF'",
     })
     void badParametersAreExplained(String suffix, String message) {
@@ -240,7 +242,10 @@ class ChannelLinkTest {
     @Test
     void missingPrefixIsExplained() {
         assertThatThrownBy(() -> ChannelLink.parse(ID_TEXT)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("channel link must start with 'starling:', got '" + ID_TEXT.substring(0, 57) + "...'");
+                .hasMessage("channel link must start with 'starling:', got '" + ID_TEXT + "'");
+        String longText = "https://example.org/watch?channel=" + ID_TEXT;
+        assertThatThrownBy(() -> ChannelLink.parse(longText)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("channel link must start with 'starling:', got '" + longText.substring(0, 57) + "...'");
         assertThatThrownBy(() -> ChannelLink.parse("magnet:?xt=urn:btih:abc")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("channel link must start with 'starling:', got 'magnet:?xt=urn:btih:abc'");
         assertThatThrownBy(() -> ChannelLink.parse(null)).isInstanceOf(IllegalArgumentException.class)

@@ -31,7 +31,9 @@ final class Peer {
     long[] rejectedUntilNs;
     long childSinceNs;
 
-    // Pull repair and reciprocity.
+    // Pull repair and reciprocity: what we asked of it and have not had yet.
+    private long[] reqSeq = new long[8];
+    private long[] reqAtNs = new long[8];
     int outstanding;
     double receivedScore; // payload bytes it sent us, decayed: what it contributed
     long lastHeardNs;
@@ -46,6 +48,46 @@ final class Peer {
         java.util.Arrays.fill(depth, PeerEngine.DETACHED);
         this.pendingSinceNs = new long[substreams];
         this.rejectedUntilNs = new long[substreams];
+    }
+
+    void addRequest(long seq, long nowNs) {
+        if (outstanding == reqSeq.length) {
+            reqSeq = java.util.Arrays.copyOf(reqSeq, outstanding * 2);
+            reqAtNs = java.util.Arrays.copyOf(reqAtNs, outstanding * 2);
+        }
+        reqSeq[outstanding] = seq;
+        reqAtNs[outstanding] = nowNs;
+        outstanding++;
+    }
+
+    /** Forgets a request (answered); @return whether it was outstanding. */
+    boolean removeRequest(long seq) {
+        for (int i = 0; i < outstanding; i++) {
+            if (reqSeq[i] == seq) {
+                outstanding--;
+                reqSeq[i] = reqSeq[outstanding];
+                reqAtNs[i] = reqAtNs[outstanding];
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Forgets requests older than the timeout: the answer was lost or refused. */
+    void expireRequests(long nowNs, long timeoutNs) {
+        for (int i = 0; i < outstanding; ) {
+            if (nowNs - reqAtNs[i] >= timeoutNs) {
+                outstanding--;
+                reqSeq[i] = reqSeq[outstanding];
+                reqAtNs[i] = reqAtNs[outstanding];
+            } else {
+                i++;
+            }
+        }
+    }
+
+    void clearRequests() {
+        outstanding = 0;
     }
 
     boolean has(long epoch, long seq) {

@@ -72,7 +72,8 @@ public final class PeerEngine {
     private static final long REJECT_BACKOFF_NS = 2_000_000_000L;
     private static final long SUBSCRIBE_TIMEOUT_NS = 1_500_000_000L;
     private static final long RECONNECT_BROADCASTER_NS = 2_000_000_000L;
-    private static final long QUEUE_LIMIT_BYTES = 256 * 1024;
+    private static final long REDIAL_BACKOFF_NS = 10_000_000_000L;
+    private static final long CONNECT_FAILED_BACKOFF_NS = 30_000_000_000L;
 
     private final ChannelId channel;
     private final byte[] channelKey;
@@ -90,6 +91,7 @@ public final class PeerEngine {
     private final long playoutUs;
     private final int windowPieces;
     private final long pieceIntervalUs;
+    private final long repairQueueLimitBytes;
     private int listenPort;
 
     // Peers, in connection order (deterministic iteration), and candidates.
@@ -128,6 +130,7 @@ public final class PeerEngine {
     private final Peer[] parent;
     private final long[] lastPushNs;
     private int childCount;
+    private final int[] childrenPerSubstream;
 
     // Broadcaster.
     private long nextSeq;
@@ -177,6 +180,7 @@ public final class PeerEngine {
         }
         this.playoutUs = cfg.stream().playoutDelayMs() * 1000;
         this.pieceIntervalUs = Math.max(1, cfg.stream().pieceBytes() * 8L * 1_000_000 / bitrate);
+        this.repairQueueLimitBytes = 2L * cfg.stream().pieceBytes();
         this.windowPieces = (int) Math.max(32, cfg.stream().liveWindowMs() * 1000 / pieceIntervalUs + 1);
         int cap = Integer.highestOneBit(Math.max(64, windowPieces * 2 + 64) - 1) << 1;
         this.store = new Piece[cap];
@@ -192,6 +196,7 @@ public final class PeerEngine {
         this.depth = new int[substreams];
         this.parent = new Peer[substreams];
         this.lastPushNs = new long[substreams];
+        this.childrenPerSubstream = new int[substreams];
         Arrays.fill(depth, isBroadcaster ? 0 : DETACHED);
         this.joinedNs = nowNs;
         this.nextTickNs = nowNs;
@@ -254,7 +259,9 @@ public final class PeerEngine {
     /** An outbound connection attempt failed. */
     public void onConnectFailed(InetSocketAddress address, long nowNs) {
         dialing.remove(address);
-        candidates.remove(address);
+        if (candidates.containsKey(address)) {
+            candidates.put(address, nowNs + CONNECT_FAILED_BACKOFF_NS);
+        }
     }
 
     /** A connection is gone. */
@@ -268,8 +275,10 @@ public final class PeerEngine {
                 clearParent(k);
             }
         }
-        if (p.childMask != 0) {
-            childCount -= Integer.bitCount(p.childMask);
+        for (int k = 0; k < substreams; k++) {
+            if ((p.childMask & (1 << k)) != 0) {
+                removeChild(p, k);
+            }
         }
         // Its outstanding requests will time out and be retried elsewhere.
     }
@@ -452,8 +461,9 @@ public final class PeerEngine {
         }
         p.handshaken = true;
         InetSocketAddress la = p.listenAddress();
-        if (la != null) {
-            candidates.remove(la);
+        if (la != null && !p.broadcaster) {
+            addCandidate(la, nowNs);
+            candidates.put(la, nowNs + REDIAL_BACKOFF_NS);
         }
         int handshaken = countHandshaken();
         int limit = cfg.stream().maxPeers() + (isBroadcaster ? 0 : 2);
@@ -510,7 +520,8 @@ public final class PeerEngine {
             haveBroadcaster |= p.broadcaster;
         }
         // Back to the bootstrap addresses when the swarm is lost, or to find a restarted broadcaster.
-        if (!haveBroadcaster && nowNs >= broadcasterRetryNs && (peers.isEmpty() || !started || epochStale(nowNs))) {
+        boolean lost = peers.isEmpty() && dialing.isEmpty();
+        if (!haveBroadcaster && (nowNs >= broadcasterRetryNs || lost) && (lost || !started || epochStale(nowNs))) {
             broadcasterRetryNs = nowNs + RECONNECT_BROADCASTER_NS;
             for (InetSocketAddress b : bootstrap) {
                 if (!dialing.containsKey(b) && !isBanned(b, nowNs) && !connectedTo(b)) {
@@ -530,11 +541,16 @@ public final class PeerEngine {
         if (budget <= 0 || candidates.isEmpty()) {
             return;
         }
-        List<InetSocketAddress> pool = new ArrayList<>(candidates.keySet());
+        List<InetSocketAddress> pool = new ArrayList<>();
+        for (Map.Entry<InetSocketAddress, Long> e : candidates.entrySet()) {
+            if (e.getValue() <= nowNs && !dialing.containsKey(e.getKey())) {
+                pool.add(e.getKey());
+            }
+        }
         for (int i = 0; i < budget && !pool.isEmpty(); i++) {
             InetSocketAddress a = pool.remove(random.nextInt(pool.size()));
-            candidates.remove(a);
-            if (!isBanned(a, nowNs) && !connectedTo(a) && !dialing.containsKey(a)) {
+            if (!isBanned(a, nowNs) && !connectedTo(a)) {
+                candidates.put(a, nowNs + REDIAL_BACKOFF_NS);
                 dial(a, nowNs);
             }
         }
@@ -572,7 +588,7 @@ public final class PeerEngine {
     }
 
     private void addCandidate(InetSocketAddress a, long nowNs) {
-        if (a == null || a.getPort() <= 0 || isBanned(a, nowNs) || connectedTo(a)) {
+        if (a == null || a.getPort() <= 0 || isBanned(a, nowNs) || candidates.containsKey(a)) {
             return;
         }
         if (candidates.size() >= MAX_CANDIDATES) {
@@ -601,11 +617,12 @@ public final class PeerEngine {
                 pool.add(la);
             }
         }
-        for (InetSocketAddress a : candidates.keySet()) {
-            if (pool.size() >= 4 * MAX_PEX_ADDRESSES) {
-                break;
+        List<InetSocketAddress> known = new ArrayList<>(candidates.keySet());
+        for (int i = 0; i < 4 * MAX_PEX_ADDRESSES && !known.isEmpty(); i++) {
+            InetSocketAddress a = known.remove(known.size() - 1 - random.nextInt(Math.min(known.size(), 200)));
+            if (!pool.contains(a) && !a.equals(to.listenAddress())) {
+                pool.add(a);
             }
-            pool.add(a);
         }
         if (pool.isEmpty()) {
             return;
@@ -771,7 +788,7 @@ public final class PeerEngine {
             announcedAtNs[i] = 0;
         }
         for (Peer p : peers.values()) {
-            p.outstanding = 0;
+            p.clearRequests();
         }
         newestSeq = -1;
         latestRap = -1;
@@ -955,8 +972,19 @@ public final class PeerEngine {
         for (int k = 0; k < substreams; k++) {
             b.addDepth(depth[k]);
         }
-        b.setFreeSlots(Math.max(0, slotCapacity - childCount));
+        b.setFreeSlots(freeSlots());
         return Control.newBuilder().setBufferMap(b).build();
+    }
+
+    private int freeSlots() {
+        if (!isBroadcaster) {
+            return Math.max(0, slotCapacity - childCount);
+        }
+        int free = 0;
+        for (int k = 0; k < substreams; k++) {
+            free += Math.max(0, cfg.serverFanout() - childrenPerSubstream[k]);
+        }
+        return free;
     }
 
     private void onBufferMap(Peer p, BufferMap bm, long nowNs) throws WireException {
@@ -1011,16 +1039,28 @@ public final class PeerEngine {
         boolean accept = false;
         boolean cycle = parent[k] == p;
         if (!cycle && !ended) {
-            if (isBroadcaster && p.childMask != 0 && countHandshaken() > substreams) {
-                accept = false; // spread the roots: one substream per broadcaster child while others wait
+            if (isBroadcaster) {
+                // The broadcaster roots every substream's tree itself: serverFanout children per substream,
+                // and (while there are enough viewers) each on a different viewer, so no one viewer carries
+                // several trees.
+                boolean spread = p.childMask == 0 || countHandshaken() <= substreams;
+                if (spread && childrenPerSubstream[k] < cfg.serverFanout()) {
+                    accept = true;
+                } else if (spread) {
+                    Peer victim = weakestChildIn(k, p, nowNs);
+                    if (victim != null) {
+                        removeChild(victim, k);
+                        replySubscribe(victim, k, false);
+                        accept = true;
+                    }
+                }
             } else if (childCount < slotCapacity) {
                 accept = true;
             } else {
                 Peer victim = weakestChild(p, nowNs);
                 if (victim != null) {
                     int vk = Integer.numberOfTrailingZeros(victim.childMask);
-                    victim.childMask &= ~(1 << vk);
-                    childCount--;
+                    removeChild(victim, vk);
                     replySubscribe(victim, vk, false);
                     accept = true;
                 }
@@ -1032,8 +1072,29 @@ public final class PeerEngine {
             }
             p.childMask |= bit;
             childCount++;
+            childrenPerSubstream[k]++;
         }
         replySubscribe(p, k, accept);
+    }
+
+    private void removeChild(Peer p, int k) {
+        p.childMask &= ~(1 << k);
+        childCount--;
+        childrenPerSubstream[k]--;
+    }
+
+    /** Broadcaster: a child of substream k the requester should replace, else null. */
+    private Peer weakestChildIn(int k, Peer requester, long nowNs) {
+        Peer worst = null;
+        for (Peer c : peers.values()) {
+            if ((c.childMask & (1 << k)) == 0 || c == requester || nowNs - c.childSinceNs < PROTECT_CHILD_NS) {
+                continue;
+            }
+            if (worst == null || merit(c) < merit(worst)) {
+                worst = c;
+            }
+        }
+        return worst != null && merit(requester) > merit(worst) * 1.25 + 1 ? worst : null;
     }
 
     /** A child the requester should replace: unprotected and contributing less, else null. */
@@ -1101,10 +1162,8 @@ public final class PeerEngine {
         if (k < 0 || k >= substreams) {
             throw new WireException("unsubscribe from substream " + k + " of " + substreams);
         }
-        int bit = 1 << k;
-        if ((p.childMask & bit) != 0) {
-            p.childMask &= ~bit;
-            childCount--;
+        if ((p.childMask & (1 << k)) != 0) {
+            removeChild(p, k);
         }
     }
 
@@ -1197,8 +1256,8 @@ public final class PeerEngine {
                     continue;
                 }
                 repairTokens -= piece.length();
-            } else if (out.queuedBytes(p.id) > QUEUE_LIMIT_BYTES) {
-                continue;
+            } else if (out.queuedBytes(p.id) > repairQueueLimitBytes) {
+                continue; // repair never queues far ahead of pushes: the requester retries elsewhere
             }
             sendPiece(p, piece, seq, false);
         }
@@ -1213,16 +1272,21 @@ public final class PeerEngine {
 
     private void clearRequest(long seq, Peer from) {
         int slot = (int) (seq & mask);
-        if (requestedAtNs[slot] != 0) {
+        if (requestedAtNs[slot] != 0 && requestedSeqs[slot] == seq) {
             Peer asked = peers.get(requestedFrom[slot]);
-            if (asked != null && asked.outstanding > 0) {
-                asked.outstanding--;
+            if (asked != null) {
+                asked.removeRequest(seq);
             }
             requestedAtNs[slot] = 0;
         }
+        from.removeRequest(seq);
     }
 
     private void repair(long nowNs) {
+        long timeoutNs = ms(cfg.requestTimeoutMs());
+        for (Peer p : peers.values()) {
+            p.expireRequests(nowNs, timeoutNs);
+        }
         if (newestSeq < 0 && !peers.isEmpty()) {
             requestNewestRap(nowNs);
             return;
@@ -1251,7 +1315,6 @@ public final class PeerEngine {
         }
         from = Math.max(from, top - windowPieces + 1);
         long graceNs = ms(cfg.pushGraceMs());
-        long timeoutNs = ms(cfg.requestTimeoutMs());
         Map<Peer, Request.Builder> batch = null;
         for (long s = from; s <= top; s++) {
             if (held(s) != null) {
@@ -1263,8 +1326,8 @@ public final class PeerEngine {
                     continue;
                 }
                 Peer asked = peers.get(requestedFrom[slot]);
-                if (asked != null && asked.outstanding > 0) {
-                    asked.outstanding--;
+                if (asked != null) {
+                    asked.removeRequest(s);
                 }
                 requestedAtNs[slot] = 0;
             }
@@ -1286,7 +1349,7 @@ public final class PeerEngine {
             }
             Request.Builder rb = batch.computeIfAbsent(src, q -> Request.newBuilder().setEpoch(epoch));
             rb.addSeqs(s);
-            src.outstanding++;
+            src.addRequest(s, nowNs);
             requestedAtNs[slot] = nowNs;
             requestedFrom[slot] = src.id;
             requestedSeqs[slot] = s;
@@ -1330,7 +1393,11 @@ public final class PeerEngine {
         if (best == null || best.outstanding >= cfg.maxRequestsPerPeer()) {
             return;
         }
-        best.outstanding++;
+        if (best.removeRequest(bestRap)) {
+            best.addRequest(bestRap, nowNs); // still waiting: keep the original time
+            return;
+        }
+        best.addRequest(bestRap, nowNs);
         sendControl(best, Control.newBuilder().setRequest(
                 Request.newBuilder().setEpoch(bestEpoch).addSeqs(bestRap)).build());
     }

@@ -110,6 +110,16 @@ public final class SwarmSimulation {
         public dev.starling.api.Stats stats;
         /** When it delivered its first piece, virtual ns. */
         public long firstDeliveryNs = -1;
+        /** Substreams with a push parent at the end. */
+        public int parents;
+        /** Push children (per substream) at the end. */
+        public int children;
+        /** Mean depth over attached substreams at the end. */
+        public double meanDepth;
+        /** Payload bytes pushed to children. */
+        public long pushBytes;
+        /** Payload bytes sent in answer to requests. */
+        public long repairBytes;
     }
 
     /** What the run measured. */
@@ -136,6 +146,8 @@ public final class SwarmSimulation {
     private final Map<Long, Payload[]> published = new HashMap<>();
     private final Map<Long, long[]> publishedAtNs = new HashMap<>();
     private final long[] latencyHistogramMs = new long[120_001];
+    private final long[] deliveredPerSecond = new long[4096];
+    private final long[] missedPerSecond = new long[4096];
     private Node broadcaster;
     private long epoch;
     private long streamBytes;
@@ -152,6 +164,16 @@ public final class SwarmSimulation {
         this.stream = StreamConfig.builder().bitrateHintBps(cfg.bitrateBps()).pieceBytes(cfg.pieceBytes())
                 .playoutDelayMs(cfg.playoutDelayMs()).liveWindowMs(Math.max(10_000, cfg.playoutDelayMs() * 3)).build();
         this.verifier = new CachingVerifier(new Ed25519PieceVerifier(keys.channelId()));
+    }
+
+    /** @return pieces delivered by all viewers in each virtual second */
+    public long[] deliveredPerSecond() {
+        return deliveredPerSecond.clone();
+    }
+
+    /** @return pieces skipped by all viewers in each virtual second */
+    public long[] missedPerSecond() {
+        return missedPerSecond.clone();
     }
 
     /** @return the network (for tests that add their own nodes) */
@@ -280,6 +302,21 @@ public final class SwarmSimulation {
                         wall / t * (endNs - t));
             }
         }
+        if (Boolean.getBoolean("starling.sim.debug")) {
+            int[] attached = new int[cfg.substreams()];
+            int[] depthSum = new int[cfg.substreams()];
+            for (Node n : viewerNodes) {
+                for (int k = 0; k < cfg.substreams(); k++) {
+                    if (n.engine().depth(k) < 0xFFFF) {
+                        attached[k]++;
+                        depthSum[k] += n.engine().depth(k);
+                    }
+                }
+            }
+            System.err.println("debug: attached per substream " + Arrays.toString(attached) + " depth sums "
+                    + Arrays.toString(depthSum) + " broadcaster children " + broadcaster.engine().childCount()
+                    + " broadcaster peers " + broadcaster.engine().peerCount());
+        }
         // Let the last pieces reach their deadlines so each is delivered or counted missed.
         net.runUntil(endNs + cfg.playoutDelayMs() * 1_000_000L + 1_000_000_000L);
         long broadcasterUploaded = broadcasterBytesBefore + broadcaster.engine().counters().bytesUploaded();
@@ -291,7 +328,21 @@ public final class SwarmSimulation {
         long violations = 0;
         for (int i = 0; i < reports.size(); i++) {
             ViewerReport rep = reports.get(i);
-            rep.stats = viewerNodes.get(i).engine().stats();
+            PeerEngine e = viewerNodes.get(i).engine();
+            rep.stats = e.stats();
+            rep.parents = e.parentCount();
+            rep.children = e.childCount();
+            rep.pushBytes = e.counters().bytesUploadedPush();
+            rep.repairBytes = e.counters().bytesUploadedRepair();
+            double d = 0;
+            int n = 0;
+            for (int k = 0; k < cfg.substreams(); k++) {
+                if (e.depth(k) < 0xFFFF) {
+                    d += e.depth(k);
+                    n++;
+                }
+            }
+            rep.meanDepth = n == 0 ? -1 : d / n;
             if (rep.forger) {
                 continue;
             }
@@ -344,6 +395,7 @@ public final class SwarmSimulation {
             rep.startSeq.putIfAbsent(e, seq);
             rep.lastSeq.put(e, seq);
             rep.delivered++;
+            deliveredPerSecond[(int) Math.min(4095, net.nowNs() / 1_000_000_000L)]++;
             if (rep.firstDeliveryNs < 0) {
                 rep.firstDeliveryNs = net.nowNs();
             }
@@ -365,6 +417,7 @@ public final class SwarmSimulation {
         @Override
         public void onGap(Gap gap) {
             rep.missed += gap.pieceCount();
+            missedPerSecond[(int) Math.min(4095, net.nowNs() / 1_000_000_000L)] += gap.pieceCount();
             rep.startSeq.putIfAbsent(gap.epoch(), gap.fromSeq());
             rep.lastSeq.merge(gap.epoch(), gap.toSeq(), Math::max);
         }
