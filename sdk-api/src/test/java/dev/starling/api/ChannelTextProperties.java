@@ -169,7 +169,7 @@ class ChannelTextProperties {
         // Labels start with a letter: java.net.URI wants the last label of a host name to.
         Arbitrary<String> label = Combinators.combine(Arbitraries.chars().range('a', 'z'),
                         Arbitraries.strings().withCharRange('a', 'z').numeric().withChars('-').ofMaxLength(9))
-                .as((first, rest) -> first + rest.replaceAll("-$", ""));
+                .as((first, rest) -> first + rest.replaceAll("-+$", ""));
         Arbitrary<String> hosts = label.list().ofMinSize(1).ofMaxSize(4).map(l -> String.join(".", l));
         Arbitrary<Integer> ports = Arbitraries.integers().between(-1, 65535);
         // Paths and queries with characters that need quoting: spaces, '&', '?', '%', '#', '+', '=', non-ASCII.
