@@ -22,6 +22,7 @@ final class Peer {
     long bmLatestRap = -1;
     int[] depth;
     int freeSlots;
+    int openSubstreams;
 
     // Push trees.
     int childMask;        // substreams in which it is our child

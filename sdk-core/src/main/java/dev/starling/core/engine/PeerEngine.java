@@ -72,6 +72,8 @@ public final class PeerEngine {
     private static final long REJECT_BACKOFF_NS = 2_000_000_000L;
     private static final long SUBSCRIBE_TIMEOUT_NS = 1_500_000_000L;
     private static final long RECONNECT_BROADCASTER_NS = 2_000_000_000L;
+    /** A viewer starts once every substream has a push parent, or after this long regardless. */
+    private static final long START_WITHOUT_TREES_NS = 6_000_000_000L;
     private static final long REDIAL_BACKOFF_NS = 10_000_000_000L;
     private static final long CONNECT_FAILED_BACKOFF_NS = 30_000_000_000L;
 
@@ -124,11 +126,13 @@ public final class PeerEngine {
     private boolean started;
     private boolean ended;
     private long nextPlaySeq;
+    private long startSeq;
 
     // Push trees.
     private final int[] depth;
     private final Peer[] parent;
     private final long[] lastPushNs;
+    private final long[] pushedSeq;
     private int childCount;
     private final int[] childrenPerSubstream;
 
@@ -196,6 +200,8 @@ public final class PeerEngine {
         this.depth = new int[substreams];
         this.parent = new Peer[substreams];
         this.lastPushNs = new long[substreams];
+        this.pushedSeq = new long[substreams];
+        Arrays.fill(pushedSeq, -1);
         this.childrenPerSubstream = new int[substreams];
         Arrays.fill(depth, isBroadcaster ? 0 : DETACHED);
         this.joinedNs = nowNs;
@@ -310,7 +316,7 @@ public final class PeerEngine {
                 case PIECE -> onPiece(p, PieceCodec.decode(c.getPiece(), payload), nowNs);
                 case BUFFER_MAP -> onBufferMap(p, c.getBufferMap(), nowNs);
                 case REQUEST -> onRequest(p, c.getRequest(), nowNs);
-                case SUBSCRIBE -> onSubscribe(p, c.getSubscribe().getSubstream(), nowNs);
+                case SUBSCRIBE -> onSubscribe(p, c.getSubscribe().getSubstream(), c.getSubscribe().getSwitching(), nowNs);
                 case SUBSCRIBE_REPLY -> onSubscribeReply(p, c.getSubscribeReply(), nowNs);
                 case UNSUBSCRIBE -> onUnsubscribe(p, c.getUnsubscribe().getSubstream());
                 case PEER_EXCHANGE -> onPeerExchange(p, c.getPeerExchange(), nowNs);
@@ -668,8 +674,8 @@ public final class PeerEngine {
             if (window != null) {
                 if (window == RejectReason.REPLAYED_SEQUENCE) {
                     counters.duplicatePieces++;
-                } else if (started && seq < nextPlaySeq) {
-                    counters.piecesLate++;
+                } else if (started && seq < nextPlaySeq && seq >= startSeq) {
+                    counters.piecesLate++; // skipped as a gap, then arrived
                 }
                 piece.payload().release();
                 return;
@@ -695,8 +701,10 @@ public final class PeerEngine {
             offsetUs = piece.publishTimeUs() - nowUs;
             offsetKnown = true;
         }
-        if (started && !piece.isEndOfStream() && piece.publishTimeUs() + playoutUs < nowUs + offsetUs) {
-            counters.piecesLate++;
+        if (!piece.isEndOfStream() && piece.publishTimeUs() + playoutUs < nowUs + offsetUs) {
+            if (started && seq >= nextPlaySeq) {
+                counters.piecesLate++; // wanted, but past its deadline: it can no longer be played
+            }
             piece.payload().release();
             return;
         }
@@ -709,6 +717,7 @@ public final class PeerEngine {
         int k = substream(seq);
         if ((from.parentMask & (1 << k)) != 0) {
             lastPushNs[k] = nowNs;
+            pushedSeq[k] = seq;
         }
         storePiece(piece);
         if (piece.isEndOfStream()) {
@@ -793,6 +802,7 @@ public final class PeerEngine {
         newestSeq = -1;
         latestRap = -1;
         eosSeq = -1;
+        Arrays.fill(pushedSeq, -1);
         offsetKnown = false;
         started = false;
         ended = false;
@@ -918,18 +928,37 @@ public final class PeerEngine {
     private void tryStart(long nowNs) {
         boolean treesReady = true;
         for (int k = 0; k < substreams; k++) {
-            treesReady &= parent[k] != null;
+            treesReady &= parent[k] != null && pushedSeq[k] >= 0;
         }
-        if (!treesReady && nowNs - joinedNs < 2_000_000_000L) {
+        boolean patienceOver = nowNs - joinedNs >= START_WITHOUT_TREES_NS;
+        if (!treesReady && !patienceOver) {
             return;
         }
+        // Start at the newest random access point held that leaves a third of the playout delay, and from
+        // which everything up to the live edge has already arrived (bar the last piece of each substream, which
+        // may be in flight): proof that the trees deliver, so the start needs no race against deadlines.
+        // After the patience runs out, the newest one with time left will do.
         long bNow = broadcasterNowUs(nowNs);
-        long margin = playoutUs / 3;
+        long contiguousFrom = newestSeq - substreams + 1;
+        for (long s = newestSeq - substreams; s >= 0 && s > newestSeq - windowPieces; s--) {
+            if (held(s) == null) {
+                break;
+            }
+            contiguousFrom = s;
+        }
         for (long s = newestSeq; s >= 0 && s > newestSeq - windowPieces; s--) {
             Piece p = held(s);
-            if (p != null && p.isRandomAccessPoint() && p.publishTimeUs() + playoutUs - bNow >= margin) {
+            if (p == null || !p.isRandomAccessPoint()) {
+                continue;
+            }
+            long leftUs = p.publishTimeUs() + playoutUs - bNow;
+            if (leftUs < playoutUs / 3) {
+                return; // older ones have even less time left
+            }
+            if ((s >= contiguousFrom && s <= newestSeq - substreams) || patienceOver) {
                 started = true;
                 nextPlaySeq = s;
+                startSeq = s;
                 return;
             }
         }
@@ -973,7 +1002,39 @@ public final class PeerEngine {
             b.addDepth(depth[k]);
         }
         b.setFreeSlots(freeSlots());
+        int open = 0;
+        for (int k = 0; k < substreams; k++) {
+            if (wouldAccept(k)) {
+                open |= 1 << k;
+            }
+        }
+        b.setOpenSubstreams(open);
         return Control.newBuilder().setBufferMap(b).build();
+    }
+
+    /**
+     * Whether a subscribe for substream k would be taken now. Each node reserves {@code slotCapacity /
+     * substreams} slots for every substream and shares the rest: no tree can be starved at a node because its
+     * slots went to other trees (the failure SplitStream's design guards against), so every tree can always
+     * grow through every node with capacity.
+     */
+    private boolean wouldAccept(int k) {
+        if (ended) {
+            return false;
+        }
+        if (isBroadcaster) {
+            return childrenPerSubstream[k] < cfg.serverFanout();
+        }
+        int reserved = slotCapacity / substreams;
+        if (childrenPerSubstream[k] < reserved) {
+            return true;
+        }
+        int shared = slotCapacity - reserved * substreams;
+        int sharedUsed = 0;
+        for (int j = 0; j < substreams; j++) {
+            sharedUsed += Math.max(0, childrenPerSubstream[j] - reserved);
+        }
+        return sharedUsed < shared;
     }
 
     private int freeSlots() {
@@ -1004,6 +1065,7 @@ public final class PeerEngine {
             p.depth[k] = Math.min(DETACHED, bm.getDepth(k));
         }
         p.freeSlots = bm.getFreeSlots();
+        p.openSubstreams = bm.getOpenSubstreams();
         for (int k = 0; k < substreams; k++) {
             if (parent[k] == p) {
                 depth[k] = p.depth[k] >= MAX_DEPTH ? DETACHED : p.depth[k] + 1;
@@ -1027,7 +1089,7 @@ public final class PeerEngine {
 
     // ------------------------------------------------------------------ push trees
 
-    private void onSubscribe(Peer p, int k, long nowNs) throws WireException {
+    private void onSubscribe(Peer p, int k, boolean switching, long nowNs) throws WireException {
         if (k < 0 || k >= substreams) {
             throw new WireException("subscribe to substream " + k + " of " + substreams);
         }
@@ -1047,21 +1109,21 @@ public final class PeerEngine {
                 if (spread && childrenPerSubstream[k] < cfg.serverFanout()) {
                     accept = true;
                 } else if (spread) {
-                    Peer victim = weakestChildIn(k, p, nowNs);
+                    Peer victim = weakestChildIn(k, p, nowNs, true);
                     if (victim != null) {
                         removeChild(victim, k);
                         replySubscribe(victim, k, false);
                         accept = true;
                     }
                 }
-            } else if (childCount < slotCapacity) {
+            } else if (wouldAccept(k)) {
                 accept = true;
-            } else {
-                Peer victim = weakestChild(p, nowNs);
+            } else if (!switching) {
+                // Full for k: a requester that has given us more than a settled child of k takes its place.
+                Peer victim = weakestChildIn(k, p, nowNs, true);
                 if (victim != null) {
-                    int vk = Integer.numberOfTrailingZeros(victim.childMask);
-                    removeChild(victim, vk);
-                    replySubscribe(victim, vk, false);
+                    removeChild(victim, k);
+                    replySubscribe(victim, k, false);
                     accept = true;
                 }
             }
@@ -1084,7 +1146,7 @@ public final class PeerEngine {
     }
 
     /** Broadcaster: a child of substream k the requester should replace, else null. */
-    private Peer weakestChildIn(int k, Peer requester, long nowNs) {
+    private Peer weakestChildIn(int k, Peer requester, long nowNs, boolean mustBeBetter) {
         Peer worst = null;
         for (Peer c : peers.values()) {
             if ((c.childMask & (1 << k)) == 0 || c == requester || nowNs - c.childSinceNs < PROTECT_CHILD_NS) {
@@ -1094,24 +1156,10 @@ public final class PeerEngine {
                 worst = c;
             }
         }
-        return worst != null && merit(requester) > merit(worst) * 1.25 + 1 ? worst : null;
-    }
-
-    /** A child the requester should replace: unprotected and contributing less, else null. */
-    private Peer weakestChild(Peer requester, long nowNs) {
-        Peer worst = null;
-        for (Peer c : peers.values()) {
-            if (c.childMask == 0 || c == requester || nowNs - c.childSinceNs < PROTECT_CHILD_NS) {
-                continue;
-            }
-            if (worst == null || merit(c) < merit(worst)) {
-                worst = c;
-            }
+        if (worst == null) {
+            return null;
         }
-        if (worst != null && merit(requester) > merit(worst) * 1.25 + 1) {
-            return worst;
-        }
-        return null;
+        return !mustBeBetter || merit(requester) > merit(worst) * 1.25 + 1 ? worst : null;
     }
 
     private double merit(Peer p) {
@@ -1211,7 +1259,7 @@ public final class PeerEngine {
             }
             Peer best = null;
             for (Peer p : peers.values()) {
-                if (!p.handshaken || (p.childMask & (1 << k)) != 0 || p == cur || p.freeSlots <= 0
+                if (!p.handshaken || (p.childMask & (1 << k)) != 0 || p == cur || (p.openSubstreams & (1 << k)) == 0
                         || p.depth[k] >= MAX_DEPTH || p.rejectedUntilNs[k] > nowNs || (!p.broadcaster && p.bmEpoch != epoch && epoch >= 0)) {
                     continue;
                 }
@@ -1224,10 +1272,12 @@ public final class PeerEngine {
                 continue;
             }
             // Switch only for a clearly shallower parent; attach whenever detached.
+            // Attach whenever detached; switch only for a clearly shallower parent with a free slot.
             if (cur == null || best.depth[k] + 1 < cur.depth[k]) {
                 best.pendingMask |= 1 << k;
                 best.pendingSinceNs[k] = nowNs;
-                sendControl(best, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build());
+                sendControl(best, Control.newBuilder().setSubscribe(
+                        Subscribe.newBuilder().setSubstream(k).setSwitching(cur != null)).build());
             }
         }
     }

@@ -102,10 +102,14 @@ public final class SwarmSimulation {
         public long orderViolations;
         /** Bytes that differ from what the broadcaster published (must stay 0). */
         public long corruptBytes;
+        /** The gaps it skipped, in order. */
+        public final List<Gap> gaps = new ArrayList<>();
         /** Epochs whose end of stream it reached. */
         public final List<Long> ends = new ArrayList<>();
         /** Pieces the app's callback received (slow viewer only). */
         public long appDelivered;
+        /** Slow-consumer gaps the app's callback was told of (slow viewer only). */
+        public long appGapsSlowConsumer;
         /** Final engine stats. */
         public dev.starling.api.Stats stats;
         /** When it delivered its first piece, virtual ns. */
@@ -247,6 +251,11 @@ public final class SwarmSimulation {
                     if (!stalled[0] && net.nowNs() >= stallAt) {
                         stalled[0] = true;
                         app.stall(stallFor);
+                    }
+                });
+                q.onGap(g -> {
+                    if (g.reason() == Gap.Reason.SLOW_CONSUMER) {
+                        rep.appGapsSlowConsumer++;
                     }
                 });
                 n.appQueue(q);
@@ -417,6 +426,7 @@ public final class SwarmSimulation {
         @Override
         public void onGap(Gap gap) {
             rep.missed += gap.pieceCount();
+            rep.gaps.add(gap);
             missedPerSecond[(int) Math.min(4095, net.nowNs() / 1_000_000_000L)] += gap.pieceCount();
             rep.startSeq.putIfAbsent(gap.epoch(), gap.fromSeq());
             rep.lastSeq.merge(gap.epoch(), gap.toSeq(), Math::max);

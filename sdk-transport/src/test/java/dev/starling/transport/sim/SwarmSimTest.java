@@ -1,0 +1,123 @@
+package dev.starling.transport.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seeded swarm simulations of the shipping engine. Every assertion message names the seed: rerun the same
+ * config with it to replay the run event for event.
+ */
+class SwarmSimTest {
+    private static final long SEED = Long.getLong("starling.sim.seed", 20261124L);
+
+    private static SwarmSimulation.Config.Builder base() {
+        return SwarmSimulation.Config.builder().seed(SEED).viewers(200).durationS(60).bitrateBps(2_000_000)
+                .pieceBytes(16 * 1024).playoutDelayMs(3000).viewerUploadX(2.0).latencyMs(10, 100).loss(0);
+    }
+
+    private static String seedNote(SwarmSimulation.Result r) {
+        return "seed " + r.config().seed() + " (replay with -Dstarling.sim.seed=" + r.config().seed() + "): "
+                + r.summary();
+    }
+
+    private static List<SwarmSimulation.ViewerReport> honest(SwarmSimulation.Result r) {
+        return r.viewers().stream().filter(v -> !v.forger).collect(Collectors.toList());
+    }
+
+    @Test
+    void everyViewerDeliversEveryPieceFromItsStartInOrderAndIntact() {
+        SwarmSimulation.Result r = new SwarmSimulation(base().build()).run(null);
+        System.out.println("200 viewers, 60 s: " + r.summary());
+        String note = seedNote(r);
+        assertThat(r.corruptBytes()).as(note).isZero();
+        assertThat(r.orderViolations()).as(note).isZero();
+        for (SwarmSimulation.ViewerReport v : r.viewers()) {
+            assertThat(v.startSeq).as("viewer started; " + note).containsKey(1L);
+            assertThat(v.missed).as("pieces missed by a viewer; " + note).isZero();
+            assertThat(v.stats.piecesLate()).as("pieces late at a viewer; " + note).isZero();
+            // From its start to the end of the stream, without a hole.
+            long expected = v.lastSeq.get(1L) - v.startSeq.get(1L) + 1;
+            assertThat(v.delivered).as("delivered from start to end; " + note).isEqualTo(expected);
+        }
+        long published = r.streamBytes() / (16 * 1024);
+        assertThat(r.viewers()).allSatisfy(v ->
+                assertThat(v.lastSeq.get(1L)).as("reached the last piece; " + note).isEqualTo(published - 1));
+        assertThat(r.serverUploadRatio()).as(note).isLessThanOrEqualTo(3.0);
+        assertThat(r.continuity()).as(note).isEqualTo(1.0);
+    }
+
+    @Test
+    void theSameSeedGivesTheSameRun() {
+        SwarmSimulation.Config cfg = base().viewers(60).durationS(20).loss(0.01).build();
+        SwarmSimulation.Result a = new SwarmSimulation(cfg).run(null);
+        SwarmSimulation.Result b = new SwarmSimulation(cfg).run(null);
+        String note = seedNote(a);
+        assertThat(b.events()).as(note).isEqualTo(a.events());
+        assertThat(b.broadcasterBytesUploaded()).as(note).isEqualTo(a.broadcasterBytesUploaded());
+        assertThat(b.latencyMsP50()).as(note).isEqualTo(a.latencyMsP50());
+        assertThat(b.latencyMsP99()).as(note).isEqualTo(a.latencyMsP99());
+        assertThat(b.continuity()).as(note).isEqualTo(a.continuity());
+        for (int i = 0; i < a.viewers().size(); i++) {
+            assertThat(b.viewers().get(i).stats).as("viewer " + i + "; " + note).isEqualTo(a.viewers().get(i).stats);
+        }
+        SwarmSimulation.Result other = new SwarmSimulation(base().viewers(60).durationS(20).loss(0.01)
+                .seed(SEED + 1).build()).run(null);
+        assertThat(other.events()).as("another seed gives another run").isNotEqualTo(a.events());
+    }
+
+    @Test
+    void aForgingPeerIsDroppedAndNoForgedByteIsDelivered() {
+        SwarmSimulation.Result r = new SwarmSimulation(base().viewers(100).durationS(30).forgers(3).build()).run(null);
+        System.out.println("forgers: " + r.summary());
+        String note = seedNote(r);
+        assertThat(r.corruptBytes()).as(note).isZero();
+        long dropped = honest(r).stream().mapToLong(v -> v.stats.peersDropped()).sum();
+        long rejected = honest(r).stream().mapToLong(v -> v.stats.piecesRejected()).sum();
+        assertThat(rejected).as("forged pieces were sent and caught; " + note).isPositive();
+        assertThat(dropped).as("forgers were disconnected; " + note).isPositive();
+        for (SwarmSimulation.ViewerReport v : r.viewers()) {
+            if (v.forger) {
+                assertThat(v.stats.peersConnected()).as("a forger ends with no honest peer; " + note).isZero();
+            }
+        }
+        assertThat(r.continuity()).as("delivery goes on from the others; " + note).isGreaterThan(0.99);
+    }
+
+    @Test
+    void aBlockedCallbackCostsOnlyItsOwnViewerGaps() {
+        int slow = 7;
+        SwarmSimulation.Result r = new SwarmSimulation(base().viewers(100).durationS(30).slowViewer(slow, 10, 2).build())
+                .run(null);
+        System.out.println("slow viewer: " + r.summary());
+        String note = seedNote(r);
+        SwarmSimulation.ViewerReport sv = r.viewers().get(slow);
+        assertThat(sv.stats.piecesDroppedSlowApp()).as("the slow app lost pieces to gaps; " + note).isPositive();
+        assertThat(sv.appDelivered).as("and resumed afterwards; " + note)
+                .isGreaterThan(sv.delivered - sv.stats.piecesDroppedSlowApp() - 20);
+        assertThat(sv.appGapsSlowConsumer).as("its app was told of the gap; " + note).isPositive();
+        for (int i = 0; i < r.viewers().size(); i++) {
+            if (i != slow) {
+                SwarmSimulation.ViewerReport v = r.viewers().get(i);
+                assertThat(v.missed).as("viewer " + i + " unaffected; " + note).isZero();
+            }
+        }
+    }
+
+    @Test
+    void endOfStreamReachesEveryViewerAndARestartIsFollowed() {
+        SwarmSimulation.Result r = new SwarmSimulation(base().viewers(100).durationS(40).restart(15, 3).build())
+                .run(null);
+        System.out.println("restart: " + r.summary());
+        String note = seedNote(r);
+        assertThat(r.corruptBytes()).as(note).isZero();
+        for (SwarmSimulation.ViewerReport v : r.viewers()) {
+            assertThat(v.ends).as("end of epoch 1 reached; " + note).contains(1L);
+            assertThat(v.startSeq).as("followed epoch 2; " + note).containsKey(2L);
+            assertThat(v.delivered).as(note).isPositive();
+        }
+        assertThat(r.orderViolations()).as(note).isZero();
+    }
+}
