@@ -246,6 +246,10 @@ public final class PeerEngine {
             out.disconnect(peerId, "node closing");
             return;
         }
+        if (isBanned(address, nowNs)) {
+            out.disconnect(peerId, "banned: it sent forged pieces");
+            return;
+        }
         Peer p = new Peer(peerId, address, inbound, nowNs, substreams);
         peers.put(peerId, p);
         if (!inbound) {
@@ -465,8 +469,12 @@ public final class PeerEngine {
                 break;
             }
         }
-        p.handshaken = true;
         InetSocketAddress la = p.listenAddress();
+        if (la != null && isBanned(la, nowNs)) {
+            dropPeer(p, "banned: it sent forged pieces", false, nowNs);
+            return;
+        }
+        p.handshaken = true;
         if (la != null && !p.broadcaster) {
             addCandidate(la, nowNs);
             candidates.put(la, nowNs + REDIAL_BACKOFF_NS);
@@ -1337,7 +1345,13 @@ public final class PeerEngine {
         for (Peer p : peers.values()) {
             p.expireRequests(nowNs, timeoutNs);
         }
-        if (newestSeq < 0 && !peers.isEmpty()) {
+        boolean newerEpochAround = false;
+        for (Peer p : peers.values()) {
+            newerEpochAround |= p.handshaken && p.bmEpoch > epoch && p.bmLatestRap >= 0;
+        }
+        if ((newestSeq < 0 || newerEpochAround) && !peers.isEmpty()) {
+            // A neighbour claims a newer epoch (a restarted broadcaster): fetch its newest random access point,
+            // which proves the claim or gets the neighbour dropped for forging.
             requestNewestRap(nowNs);
             return;
         }

@@ -7,6 +7,7 @@ import dev.starling.api.spi.FrameLimits;
 import dev.starling.api.spi.Payload;
 import dev.starling.api.spi.Transport;
 import dev.starling.api.spi.TransportLoop;
+import dev.starling.core.wire.proto.Control;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,9 +54,47 @@ public final class SimTransport implements Transport, TransportLoop {
         return bytesSent;
     }
 
-    /** Makes this node a forger: every payload it sends is replaced by random bytes of the same length. */
+    /**
+     * Makes this node a forger: every payload it sends is replaced by random bytes of the same length, and with
+     * every control frame it also sends a forged piece: the newest piece header it received, moved 5 to 25
+     * sequence numbers past the newest its neighbours announce (inside the live window, where no neighbour
+     * holds the piece yet), with random bytes as payload.
+     */
     public void corruptOutgoingPayloads(SplittableRandom random) {
         this.corrupter = random;
+    }
+
+    private Control lastPieceSeen;
+
+    private long newestAdvertised = -1;
+
+    void noteIncoming(byte[] header, Payload payload) {
+        if (corrupter == null) {
+            return;
+        }
+        try {
+            Control c = Control.parseFrom(header);
+            if (c.hasPiece() && (lastPieceSeen == null || c.getPiece().getSeq() > lastPieceSeen.getPiece().getSeq())) {
+                lastPieceSeen = c;
+            } else if (c.hasBufferMap()) {
+                // Aim past what the neighbours announce, so they have not got the forged sequence yet.
+                var bm = c.getBufferMap();
+                newestAdvertised = Math.max(newestAdvertised, bm.getBaseSeq() + bm.getHave().size() * 8L - 1);
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            // not ours to imitate
+        }
+    }
+
+    private void forgeAlong(SimConnection c) {
+        Control seen = lastPieceSeen;
+        if (corrupter == null || seen == null || queuedBytes() > seen.getPiece().getLength()) {
+            return; // an attacker that clogs its own uplink attacks no one
+        }
+        var h = seen.getPiece().toBuilder().setSeq(Math.max(seen.getPiece().getSeq(), newestAdvertised) + 5 + corrupter.nextInt(20)).build();
+        byte[] junk = new byte[h.getLength()];
+        corrupter.nextBytes(junk);
+        c.sendRaw(Control.newBuilder().setPiece(h).build().toByteArray(), new SimPayload(junk));
     }
 
     /** Skews this node's clock: its {@link #nowNs()} reads this much ahead (or behind) of the network's. */
@@ -214,6 +253,13 @@ public final class SimTransport implements Transport, TransportLoop {
 
         @Override
         public void send(byte[] header, Payload payload) {
+            sendRaw(header, payload);
+            if (payload.length() == 0) {
+                owner.forgeAlong(this);
+            }
+        }
+
+        void sendRaw(byte[] header, Payload payload) {
             if (closed || header.length > FrameLimits.MAX_HEADER_BYTES || payload.length() > FrameLimits.MAX_PAYLOAD_BYTES) {
                 payload.release();
                 return;
@@ -236,6 +282,7 @@ public final class SimTransport implements Transport, TransportLoop {
                     sent.release();
                     return;
                 }
+                to.owner.noteIncoming(header, sent);
                 to.owner.handler.onFrame(to, header, sent);
             });
         }

@@ -242,7 +242,7 @@ public final class SwarmSimulation {
             n.pieceSink(new Probe(rep));
             if (i == cfg.slowViewerIndex()) {
                 SimExecutor app = new SimExecutor(net);
-                DeliveryQueue q = new DeliveryQueue(stream.deliveryQueuePieces() / 8, app);
+                DeliveryQueue q = new DeliveryQueue(16, app); // about one second of stream
                 long stallAt = (long) (cfg.slowAtS() * 1e9);
                 long stallFor = (long) (cfg.slowForS() * 1e9);
                 boolean[] stalled = {false};

@@ -76,11 +76,12 @@ class SwarmSimTest {
         assertThat(r.corruptBytes()).as(note).isZero();
         long dropped = honest(r).stream().mapToLong(v -> v.stats.peersDropped()).sum();
         long rejected = honest(r).stream().mapToLong(v -> v.stats.piecesRejected()).sum();
-        assertThat(rejected).as("forged pieces were sent and caught; " + note).isPositive();
-        assertThat(dropped).as("forgers were disconnected; " + note).isPositive();
+        assertThat(rejected).as("forged pieces were sent and caught; " + note).isGreaterThan(30);
+        assertThat(dropped).as("every forged piece got its sender dropped; " + note).isEqualTo(rejected);
         for (SwarmSimulation.ViewerReport v : r.viewers()) {
             if (v.forger) {
-                assertThat(v.stats.peersConnected()).as("a forger ends with no honest peer; " + note).isZero();
+                // A banned forger can still dial someone new; that victim drops it at its first forgery.
+                assertThat(v.stats.peersConnected()).as("a forger ends isolated; " + note).isLessThanOrEqualTo(2);
             }
         }
         assertThat(r.continuity()).as("delivery goes on from the others; " + note).isGreaterThan(0.99);
@@ -89,21 +90,25 @@ class SwarmSimTest {
     @Test
     void aBlockedCallbackCostsOnlyItsOwnViewerGaps() {
         int slow = 7;
-        SwarmSimulation.Result r = new SwarmSimulation(base().viewers(100).durationS(30).slowViewer(slow, 10, 2).build())
-                .run(null);
+        SwarmSimulation.Config.Builder cfg = base().viewers(100).durationS(30);
+        SwarmSimulation.Result calm = new SwarmSimulation(cfg.build()).run(null);
+        SwarmSimulation.Result r = new SwarmSimulation(cfg.slowViewer(slow, 10, 2).build()).run(null);
         System.out.println("slow viewer: " + r.summary());
         String note = seedNote(r);
         SwarmSimulation.ViewerReport sv = r.viewers().get(slow);
         assertThat(sv.stats.piecesDroppedSlowApp()).as("the slow app lost pieces to gaps; " + note).isPositive();
-        assertThat(sv.appDelivered).as("and resumed afterwards; " + note)
-                .isGreaterThan(sv.delivered - sv.stats.piecesDroppedSlowApp() - 20);
         assertThat(sv.appGapsSlowConsumer).as("its app was told of the gap; " + note).isPositive();
+        assertThat(sv.appDelivered + sv.stats.piecesDroppedSlowApp()).as("and resumed afterwards; " + note)
+                .isEqualTo(sv.delivered);
+        // The app's queue is the app's: the swarm, this viewer's forwarding included, runs exactly as without it.
         for (int i = 0; i < r.viewers().size(); i++) {
             if (i != slow) {
-                SwarmSimulation.ViewerReport v = r.viewers().get(i);
-                assertThat(v.missed).as("viewer " + i + " unaffected; " + note).isZero();
+                assertThat(r.viewers().get(i).stats).as("viewer " + i + " unaffected; " + note)
+                        .isEqualTo(calm.viewers().get(i).stats);
             }
         }
+        assertThat(sv.stats.bytesUploaded()).as("the slow viewer still forwards; " + note)
+                .isEqualTo(calm.viewers().get(slow).stats.bytesUploaded());
     }
 
     @Test
