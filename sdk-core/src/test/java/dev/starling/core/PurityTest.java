@@ -46,7 +46,18 @@ class PurityTest {
 
     @Test
     void noThreadsOrExecutors() {
-        noClasses().should().dependOnClassesThat().haveFullyQualifiedName("java.lang.Thread")
+        // Restoring the interrupt flag (Thread.currentThread().interrupt()) on a blocking read starts nothing;
+        // creating, starting or sleeping a thread is what the engine must never do.
+        noClasses().should().callConstructorWhere(com.tngtech.archunit.base.DescribedPredicate.describe(
+                        "a Thread constructor",
+                        (com.tngtech.archunit.core.domain.JavaConstructorCall call) ->
+                                call.getTargetOwner().isAssignableTo(Thread.class)))
+                .orShould().callMethod(Thread.class, "sleep", long.class)
+                .orShould().callMethod(Thread.class, "sleep", long.class, int.class)
+                .orShould().callMethod(Thread.class, "start")
+                .orShould().callMethod(Thread.class, "ofVirtual")
+                .orShould().callMethod(Thread.class, "ofPlatform")
+                .orShould().callMethod(Thread.class, "onSpinWait")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.Executors")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.ExecutorService")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.ScheduledExecutorService")

@@ -47,8 +47,8 @@ public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int 
         private int outboundPeers = 8;
         private int serverFanout = 1;
         private double serverRepairShare = 0.5;
-        private int pushGraceMs = 150;
-        private int requestTimeoutMs = 800;
+        private int pushGraceMs = 1000;
+        private int requestTimeoutMs = 500;
         private int maxRequestsPerPeer = 6;
         private int pexIntervalMs = 3_000;
 

@@ -23,6 +23,8 @@ final class Peer {
     int[] depth;
     int freeSlots;
     int openSubstreams;
+    int displaceableSubstreams;
+    int primarySubstream = -1;
 
     // Push trees.
     int childMask;        // substreams in which it is our child

@@ -135,6 +135,7 @@ public final class PeerEngine {
     private final long[] pushedSeq;
     private int childCount;
     private final int[] childrenPerSubstream;
+    private final int primarySubstream;
 
     // Broadcaster.
     private long nextSeq;
@@ -148,6 +149,7 @@ public final class PeerEngine {
     private long nextMaintenanceNs;
 
     private EngineOutput.Closed closed;
+
 
     /**
      * Creates an engine.
@@ -184,7 +186,8 @@ public final class PeerEngine {
         }
         this.playoutUs = cfg.stream().playoutDelayMs() * 1000;
         this.pieceIntervalUs = Math.max(1, cfg.stream().pieceBytes() * 8L * 1_000_000 / bitrate);
-        this.repairQueueLimitBytes = 2L * cfg.stream().pieceBytes();
+        // A repair may wait behind about one push burst, never more.
+        this.repairQueueLimitBytes = 6L * cfg.stream().pieceBytes();
         this.windowPieces = (int) Math.max(32, cfg.stream().liveWindowMs() * 1000 / pieceIntervalUs + 1);
         int cap = Integer.highestOneBit(Math.max(64, windowPieces * 2 + 64) - 1) << 1;
         this.store = new Piece[cap];
@@ -203,6 +206,7 @@ public final class PeerEngine {
         this.pushedSeq = new long[substreams];
         Arrays.fill(pushedSeq, -1);
         this.childrenPerSubstream = new int[substreams];
+        this.primarySubstream = random.nextInt(substreams);
         Arrays.fill(depth, isBroadcaster ? 0 : DETACHED);
         this.joinedNs = nowNs;
         this.nextTickNs = nowNs;
@@ -262,6 +266,7 @@ public final class PeerEngine {
                 .setListenPort(listenPort)
                 .setUploadBps(uploadCapacityBps)
                 .setBroadcaster(isBroadcaster)
+                .setPrimarySubstream(isBroadcaster ? 0 : primarySubstream)
                 .build();
         sendControl(p, Control.newBuilder().setHandshake(hs).build());
     }
@@ -458,6 +463,7 @@ public final class PeerEngine {
         p.listenPort = hs.getListenPort() <= 65535 ? hs.getListenPort() : 0;
         p.declaredUploadBps = hs.getUploadBps();
         p.broadcaster = hs.getBroadcaster();
+        p.primarySubstream = hs.getPrimarySubstream() < substreams && !p.broadcaster ? hs.getPrimarySubstream() : -1;
         for (Peer other : peers.values()) {
             if (other != p && other.handshaken && Arrays.equals(other.peerId, remoteId)) {
                 // Both dialed each other: keep the link dialed by the node with the smaller id, on both sides.
@@ -544,6 +550,13 @@ public final class PeerEngine {
             }
         }
         int want = cfg.outboundPeers();
+        for (int k = 0; k < substreams; k++) {
+            if (parent[k] == null && nowNs - joinedNs > 3_000_000_000L) {
+                // Detached in a tree and no neighbour has room there: look further afield.
+                want += 4;
+                break;
+            }
+        }
         int outbound = 0;
         for (Peer p : peers.values()) {
             if (!p.inbound) {
@@ -551,7 +564,7 @@ public final class PeerEngine {
             }
         }
         outbound += dialing.size();
-        int budget = Math.min(want - outbound, cfg.stream().maxPeers() - connected);
+        int budget = Math.min(want - outbound, cfg.stream().maxPeers() + 2 - connected);
         if (budget <= 0 || candidates.isEmpty()) {
             return;
         }
@@ -1017,14 +1030,22 @@ public final class PeerEngine {
             }
         }
         b.setOpenSubstreams(open);
+        int displaceable = 0;
+        for (int k = 0; k < substreams; k++) {
+            if (leafChildIn(k) != null) {
+                displaceable |= 1 << k;
+            }
+        }
+        b.setDisplaceableSubstreams(displaceable);
         return Control.newBuilder().setBufferMap(b).build();
     }
 
     /**
-     * Whether a subscribe for substream k would be taken now. Each node reserves {@code slotCapacity /
-     * substreams} slots for every substream and shares the rest: no tree can be starved at a node because its
-     * slots went to other trees (the failure SplitStream's design guards against), so every tree can always
-     * grow through every node with capacity.
+     * Whether a subscribe for substream k would be taken now. As in SplitStream, each viewer has a primary
+     * substream that it forwards: it may give that tree all its slots, taking them back from other trees'
+     * children (who have forwarders of their own). Children of other trees fit in half its slots at most. So each
+     * tree's interior is its own set of nodes with wide fanout (shallow trees), and no tree starves because its
+     * forwarders' slots went to other trees.
      */
     private boolean wouldAccept(int k) {
         if (ended) {
@@ -1033,16 +1054,21 @@ public final class PeerEngine {
         if (isBroadcaster) {
             return childrenPerSubstream[k] < cfg.serverFanout();
         }
-        int reserved = slotCapacity / substreams;
-        if (childrenPerSubstream[k] < reserved) {
-            return true;
+        if (k == primarySubstream) {
+            return childCount < slotCapacity || otherTreeChild() != null;
         }
-        int shared = slotCapacity - reserved * substreams;
-        int sharedUsed = 0;
-        for (int j = 0; j < substreams; j++) {
-            sharedUsed += Math.max(0, childrenPerSubstream[j] - reserved);
+        int others = childCount - childrenPerSubstream[primarySubstream];
+        return childCount < slotCapacity && others < slotCapacity / 2;
+    }
+
+    /** A child in a substream other than this node's primary, or null. */
+    private Peer otherTreeChild() {
+        for (Peer c : peers.values()) {
+            if ((c.childMask & ~(1 << primarySubstream)) != 0) {
+                return c;
+            }
         }
-        return sharedUsed < shared;
+        return null;
     }
 
     private int freeSlots() {
@@ -1074,6 +1100,7 @@ public final class PeerEngine {
         }
         p.freeSlots = bm.getFreeSlots();
         p.openSubstreams = bm.getOpenSubstreams();
+        p.displaceableSubstreams = bm.getDisplaceableSubstreams();
         for (int k = 0; k < substreams; k++) {
             if (parent[k] == p) {
                 depth[k] = p.depth[k] >= MAX_DEPTH ? DETACHED : p.depth[k] + 1;
@@ -1116,6 +1143,12 @@ public final class PeerEngine {
                 boolean spread = p.childMask == 0 || countHandshaken() <= substreams;
                 if (spread && childrenPerSubstream[k] < cfg.serverFanout()) {
                     accept = true;
+                } else if (spread && p.primarySubstream == k && leafChildIn(k) != null) {
+                    // Root each tree at a node that forwards it.
+                    Peer leaf = leafChildIn(k);
+                    removeChild(leaf, k);
+                    replySubscribe(leaf, k, false);
+                    accept = true;
                 } else if (spread) {
                     Peer victim = weakestChildIn(k, p, nowNs, true);
                     if (victim != null) {
@@ -1125,6 +1158,19 @@ public final class PeerEngine {
                     }
                 }
             } else if (wouldAccept(k)) {
+                if (childCount >= slotCapacity) {
+                    // Full: our primary tree takes a slot back from another tree's child.
+                    Peer other = otherTreeChild();
+                    int j = Integer.numberOfTrailingZeros(other.childMask & ~(1 << primarySubstream));
+                    removeChild(other, j);
+                    replySubscribe(other, j, false);
+                }
+                accept = true;
+            } else if (!switching && p.primarySubstream == k && leafChildIn(k) != null) {
+                // A node that forwards this substream takes the place of one that would be a leaf here.
+                Peer leaf = leafChildIn(k);
+                removeChild(leaf, k);
+                replySubscribe(leaf, k, false);
                 accept = true;
             } else if (!switching) {
                 // Full for k: a requester that has given us more than a settled child of k takes its place.
@@ -1145,6 +1191,16 @@ public final class PeerEngine {
             childrenPerSubstream[k]++;
         }
         replySubscribe(p, k, accept);
+    }
+
+    /** A child in substream k that does not forward k (its primary is another), or null. */
+    private Peer leafChildIn(int k) {
+        for (Peer c : peers.values()) {
+            if ((c.childMask & (1 << k)) != 0 && c.primarySubstream != k) {
+                return c;
+            }
+        }
+        return null;
     }
 
     private void removeChild(Peer p, int k) {
@@ -1267,7 +1323,8 @@ public final class PeerEngine {
             }
             Peer best = null;
             for (Peer p : peers.values()) {
-                if (!p.handshaken || (p.childMask & (1 << k)) != 0 || p == cur || (p.openSubstreams & (1 << k)) == 0
+                int mayTake = p.openSubstreams | (k == primarySubstream ? p.displaceableSubstreams : 0);
+                if (!p.handshaken || (p.childMask & (1 << k)) != 0 || p == cur || (mayTake & (1 << k)) == 0
                         || p.depth[k] >= MAX_DEPTH || p.rejectedUntilNs[k] > nowNs || (!p.broadcaster && p.bmEpoch != epoch && epoch >= 0)) {
                     continue;
                 }
@@ -1395,13 +1452,12 @@ public final class PeerEngine {
                 }
                 requestedAtNs[slot] = 0;
             }
+            // Under a parent, links keep order: once it has pushed a later piece of this substream, this one
+            // was lost; otherwise give push a grace period. Without a parent, pull at once.
             int k = substream(s);
-            boolean pushExpected = parent[k] != null && s > newestInSubstream(k);
+            boolean pushExpected = parent[k] != null && s > pushedSeq[k];
             long announced = announcedSeq(slot) == s ? announcedAtNs[slot] : nowNs;
             if (pushExpected && nowNs - announced < graceNs) {
-                continue;
-            }
-            if (!pushExpected && started && nowNs - announced < graceNs / 3) {
                 continue;
             }
             Peer src = pickSource(s);
@@ -1427,16 +1483,6 @@ public final class PeerEngine {
 
     private long requestedSeq(int slot) {
         return requestedSeqs[slot];
-    }
-
-    private long newestInSubstream(int k) {
-        long s = newestSeq - Math.floorMod(newestSeq - k, substreams);
-        for (; s >= 0 && s > newestSeq - windowPieces; s -= substreams) {
-            if (held(s) != null) {
-                return s;
-            }
-        }
-        return -1;
     }
 
     private void requestNewestRap(long nowNs) {

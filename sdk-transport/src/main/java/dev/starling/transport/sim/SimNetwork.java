@@ -106,6 +106,15 @@ public final class SimNetwork {
         return t;
     }
 
+    /** @return links, over all nodes, still open at the receiving end after delivering a forged piece */
+    public int openLinksThatDeliveredForgeries() {
+        int n = 0;
+        for (SimTransport t : transports) {
+            n += t.openLinksThatDeliveredForgeries();
+        }
+        return n;
+    }
+
     /** A fresh generator split from the network's, for a node's engine or an app model. */
     public long nextSeed() {
         return random.nextLong();

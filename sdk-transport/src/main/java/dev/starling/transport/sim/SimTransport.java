@@ -94,7 +94,7 @@ public final class SimTransport implements Transport, TransportLoop {
         var h = seen.getPiece().toBuilder().setSeq(Math.max(seen.getPiece().getSeq(), newestAdvertised) + 5 + corrupter.nextInt(20)).build();
         byte[] junk = new byte[h.getLength()];
         corrupter.nextBytes(junk);
-        c.sendRaw(Control.newBuilder().setPiece(h).build().toByteArray(), new SimPayload(junk));
+        c.sendRaw(Control.newBuilder().setPiece(h).build().toByteArray(), new SimPayload(junk), true);
     }
 
     /** Skews this node's clock: its {@link #nowNs()} reads this much ahead (or behind) of the network's. */
@@ -213,6 +213,17 @@ public final class SimTransport implements Transport, TransportLoop {
         return depart + oneWayNs;
     }
 
+    /** @return links of this node that delivered it a forged piece and that it still keeps open */
+    public int openLinksThatDeliveredForgeries() {
+        int n = 0;
+        for (SimConnection c : connections.values()) {
+            if (c.receivedForgery && !c.closed) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     long queuedBytes() {
         long backlogNs = uplinkFreeNs - net.nowNs();
         return backlogNs <= 0 || uploadBps <= 0 ? 0 : backlogNs * uploadBps / 8_000_000_000L;
@@ -227,6 +238,7 @@ public final class SimTransport implements Transport, TransportLoop {
         private final long oneWayNs;
         SimConnection peer;
         boolean closed;
+        boolean receivedForgery;
 
         SimConnection(SimTransport owner, long id, InetSocketAddress remote, boolean inbound, long oneWayNs) {
             this.owner = owner;
@@ -253,13 +265,17 @@ public final class SimTransport implements Transport, TransportLoop {
 
         @Override
         public void send(byte[] header, Payload payload) {
-            sendRaw(header, payload);
+            sendRaw(header, payload, corrupter() != null && payload.length() > 0);
             if (payload.length() == 0) {
                 owner.forgeAlong(this);
             }
         }
 
-        void sendRaw(byte[] header, Payload payload) {
+        private SplittableRandom corrupter() {
+            return owner.corrupter;
+        }
+
+        void sendRaw(byte[] header, Payload payload, boolean forged) {
             if (closed || header.length > FrameLimits.MAX_HEADER_BYTES || payload.length() > FrameLimits.MAX_PAYLOAD_BYTES) {
                 payload.release();
                 return;
@@ -284,6 +300,9 @@ public final class SimTransport implements Transport, TransportLoop {
                 }
                 to.owner.noteIncoming(header, sent);
                 to.owner.handler.onFrame(to, header, sent);
+                if (forged) {
+                    to.receivedForgery = true;
+                }
             });
         }
 

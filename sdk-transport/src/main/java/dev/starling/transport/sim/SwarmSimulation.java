@@ -130,7 +130,7 @@ public final class SwarmSimulation {
     public record Result(Config config, long streamBytes, long broadcasterBytesUploaded, double serverUploadRatio,
                          double p2pShare, double continuity, long latencyMsP50, long latencyMsP99,
                          long corruptBytes, long orderViolations, long events, double wallS,
-                         long realVerifications, List<ViewerReport> viewers) {
+                         long realVerifications, int openLinksAfterForgery, List<ViewerReport> viewers) {
         /** @return a human summary */
         public String summary() {
             return String.format(Locale.ROOT,
@@ -311,21 +311,6 @@ public final class SwarmSimulation {
                         wall / t * (endNs - t));
             }
         }
-        if (Boolean.getBoolean("starling.sim.debug")) {
-            int[] attached = new int[cfg.substreams()];
-            int[] depthSum = new int[cfg.substreams()];
-            for (Node n : viewerNodes) {
-                for (int k = 0; k < cfg.substreams(); k++) {
-                    if (n.engine().depth(k) < 0xFFFF) {
-                        attached[k]++;
-                        depthSum[k] += n.engine().depth(k);
-                    }
-                }
-            }
-            System.err.println("debug: attached per substream " + Arrays.toString(attached) + " depth sums "
-                    + Arrays.toString(depthSum) + " broadcaster children " + broadcaster.engine().childCount()
-                    + " broadcaster peers " + broadcaster.engine().peerCount());
-        }
         // Let the last pieces reach their deadlines so each is delivered or counted missed.
         net.runUntil(endNs + cfg.playoutDelayMs() * 1_000_000L + 1_000_000_000L);
         long broadcasterUploaded = broadcasterBytesBefore + broadcaster.engine().counters().bytesUploaded();
@@ -366,7 +351,7 @@ public final class SwarmSimulation {
         return new Result(cfg, streamBytes, broadcasterUploaded, streamBytes == 0 ? 0 : (double) broadcasterUploaded / streamBytes,
                 fromPeers + fromBroadcaster == 0 ? 0 : (double) fromPeers / (fromPeers + fromBroadcaster),
                 due == 0 ? 0 : (double) delivered / due, percentile(0.50), percentile(0.99), corrupt, violations,
-                net.events(), wallS, verifier.realVerifications(), reports);
+                net.events(), wallS, verifier.realVerifications(), net.openLinksThatDeliveredForgeries(), reports);
     }
 
     private long percentile(double q) {
