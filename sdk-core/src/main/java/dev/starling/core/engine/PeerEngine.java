@@ -137,6 +137,11 @@ public final class PeerEngine {
     private final int[] childrenPerSubstream;
     private final int primarySubstream;
 
+    // The upload limit: a token bucket in bytes. Pushes fit in the slots sized from the limit and always go;
+    // repairs are answered only from what the bucket holds.
+    private double uploadTokens;
+    private long lastUploadRefillNs;
+
     // Broadcaster.
     private long nextSeq;
     private double repairTokens;
@@ -159,7 +164,8 @@ public final class PeerEngine {
      * @param epoch             broadcaster: this start's epoch (higher than any before); viewer: ignored
      * @param verifier          checks pieces against the channel key
      * @param cfg               tuning
-     * @param uploadCapacityBps this node's upload capacity, used to size push slots (0: uploads nothing)
+     * @param uploadCapacityBps this node's upload limit: push slots are sized to 85% of it and repairs are answered
+     *                          only from what a token bucket at this rate holds (0: uploads nothing)
      * @param localPeerId       16 bytes naming this node instance
      * @param seed              seeds every random choice
      * @param nowNs             the current time
@@ -214,6 +220,7 @@ public final class PeerEngine {
         this.nextPexNs = nowNs + ms(cfg.pexIntervalMs());
         this.nextMaintenanceNs = nowNs;
         this.lastRefillNs = nowNs;
+        this.lastUploadRefillNs = nowNs;
         if (isBroadcaster) {
             this.epoch = epoch;
         }
@@ -414,6 +421,7 @@ public final class PeerEngine {
             return;
         }
         nextTickNs = nowNs + ms(cfg.tickMs());
+        refillUploadTokens(nowNs);
         if (isBroadcaster) {
             refillRepairTokens(nowNs);
         } else {
@@ -881,6 +889,7 @@ public final class PeerEngine {
             }
         }
         out.send(to.id, h, piece.payload().retain());
+        uploadTokens -= piece.length();
         counters.bytesUploaded += piece.length();
         if (push) {
             counters.bytesUploadedPush += piece.length();
@@ -1373,9 +1382,23 @@ public final class PeerEngine {
                 repairTokens -= piece.length();
             } else if (out.queuedBytes(p.id) > repairQueueLimitBytes) {
                 continue; // repair never queues far ahead of pushes: the requester retries elsewhere
+            } else if (uploadTokens < piece.length()) {
+                continue; // over the upload limit: the requester retries elsewhere
             }
             sendPiece(p, piece, seq, false);
         }
+    }
+
+    private void refillUploadTokens(long nowNs) {
+        if (uploadCapacityBps <= 0 || uploadCapacityBps >= Long.MAX_VALUE / 16) {
+            uploadTokens = uploadCapacityBps <= 0 ? 0 : Double.MAX_VALUE / 4;
+            return;
+        }
+        double perNs = uploadCapacityBps / 8.0 / 1e9;
+        // A quarter second of burst: enough for one push round, too little to flood a link.
+        double cap = uploadCapacityBps / 8.0 / 4;
+        uploadTokens = Math.min(uploadTokens + (nowNs - lastUploadRefillNs) * perNs, cap);
+        lastUploadRefillNs = nowNs;
     }
 
     private void refillRepairTokens(long nowNs) {

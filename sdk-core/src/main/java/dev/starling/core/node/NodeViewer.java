@@ -111,13 +111,14 @@ public final class NodeViewer implements Viewer {
         }
 
         void offer(byte[] bytes) {
-            pieces.offer(bytes); // full: the reader is behind; this piece is its gap
+            // The last slot is kept for the end marker. Full: the reader is behind; this piece is its gap.
+            if (pieces.remainingCapacity() > 1) {
+                pieces.offer(bytes);
+            }
         }
 
         void end() {
-            while (!pieces.offer(END)) {
-                pieces.poll();
-            }
+            pieces.offer(END); // always fits: offer() leaves it a slot; a second end is a no-op for the reader
         }
 
         @Override

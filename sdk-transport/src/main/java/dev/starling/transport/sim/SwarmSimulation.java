@@ -6,8 +6,9 @@ import dev.starling.api.StreamConfig;
 import dev.starling.api.spi.Payload;
 import dev.starling.core.engine.EngineConfig;
 import dev.starling.core.engine.PeerEngine;
-import dev.starling.core.node.DeliveryQueue;
+import dev.starling.api.Viewer;
 import dev.starling.core.node.Node;
+import dev.starling.core.node.NodeViewer;
 import dev.starling.core.piece.Ed25519PieceVerifier;
 import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
@@ -241,24 +242,25 @@ public final class SwarmSimulation {
             n.engine().addBootstrap(List.of(broadcasterAddress));
             n.pieceSink(new Probe(rep));
             if (i == cfg.slowViewerIndex()) {
+                // This viewer's app uses the public Viewer API, exactly as over TCP; its callback thread is
+                // virtual, and blocks (in virtual time) for slowForS once slowAtS has passed.
                 SimExecutor app = new SimExecutor(net);
-                DeliveryQueue q = new DeliveryQueue(16, app); // about one second of stream
+                Viewer viewer = new NodeViewer(n, app, 16);
                 long stallAt = (long) (cfg.slowAtS() * 1e9);
                 long stallFor = (long) (cfg.slowForS() * 1e9);
                 boolean[] stalled = {false};
-                q.onData((seq, bytes) -> {
+                viewer.onData((seq, bytes) -> {
                     rep.appDelivered++;
                     if (!stalled[0] && net.nowNs() >= stallAt) {
                         stalled[0] = true;
                         app.stall(stallFor);
                     }
                 });
-                q.onGap(g -> {
+                viewer.onGap(g -> {
                     if (g.reason() == Gap.Reason.SLOW_CONSUMER) {
                         rep.appGapsSlowConsumer++;
                     }
                 });
-                n.appQueue(q);
             }
             n.start(new InetSocketAddress(7000));
             viewerNodes.add(n);
