@@ -1,22 +1,35 @@
 package dev.starling.benchmarks;
 
+import dev.starling.core.engine.Strategy;
 import dev.starling.transport.sim.SwarmSimulation;
+import dev.starling.transport.sim.UploadDistribution;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code sim}: runs the real engine in the simulated network and prints what it measured. */
-@Command(name = "sim", mixinStandardHelpOptions = true,
-        description = "Runs a seeded swarm simulation of the shipping engine in virtual time.")
-final class SimCommand implements Callable<Integer> {
-    @Option(names = "--viewers", defaultValue = "100", description = "Viewers (default ${DEFAULT-VALUE}).")
+/** {@code sim}: runs the shipping engine in the simulated network and prints what it measured. */
+@Command(name = "sim", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs a seeded swarm simulation of the shipping engine in virtual time.",
+            "Progress goes to stderr, a summary to stdout; --out writes the figures as one JSON object."})
+public final class SimCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--viewers", defaultValue = "1000", description = "Viewers present at a time (default ${DEFAULT-VALUE}).")
     int viewers;
 
-    @Option(names = "--duration-s", defaultValue = "60", description = "Virtual seconds (default ${DEFAULT-VALUE}).")
+    @Option(names = "--duration-s", defaultValue = "60", description = "Seconds of stream, virtual (default ${DEFAULT-VALUE}).")
     int durationS;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of every random draw (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--bitrate-bps", defaultValue = "2000000", description = "Stream bitrate (default ${DEFAULT-VALUE}).")
@@ -28,28 +41,115 @@ final class SimCommand implements Callable<Integer> {
     @Option(names = "--playout-delay-ms", defaultValue = "3000", description = "Playout delay (default ${DEFAULT-VALUE}).")
     long playoutDelayMs;
 
-    @Option(names = "--latency-ms", defaultValue = "5-75", description = "One-way latency range LO-HI (default ${DEFAULT-VALUE}).")
+    @Option(names = "--upload-dist", defaultValue = "heterogeneous",
+            description = "heterogeneous (20% of viewers upload 0.5x the bitrate, 50% 1.2x, 30% 3x) or uniform:X (default ${DEFAULT-VALUE}).")
+    String uploadDist;
+
+    @Option(names = "--latency-ms", defaultValue = "5-75", description = "One-way latency range LO-HI, uniform (default ${DEFAULT-VALUE}).")
     String latencyMs;
 
-    @Option(names = "--loss", defaultValue = "0.005", description = "Frame loss probability (default ${DEFAULT-VALUE}).")
+    @Option(names = "--loss", defaultValue = "0.005", description = "Probability a frame is lost (default ${DEFAULT-VALUE}).")
     double loss;
 
-    @Option(names = "--upload-x", defaultValue = "2.0", description = "Viewer upload as a multiple of the bitrate (default ${DEFAULT-VALUE}).")
-    double uploadX;
+    @Option(names = "--churn-per-min", defaultValue = "0", description = "Share of viewers that leave each minute, replaced by newcomers (default ${DEFAULT-VALUE}).")
+    double churnPerMin;
+
+    @Option(names = "--join", defaultValue = "all", description = "all, flash:T (everyone joins within T seconds) or steady (default ${DEFAULT-VALUE}).")
+    String join;
+
+    @Option(names = "--free-riders", defaultValue = "0", description = "Share of viewers that upload nothing (default ${DEFAULT-VALUE}).")
+    double freeRiders;
+
+    @Option(names = "--server-upload-bps", defaultValue = "0", description = "Broadcaster upload cap; 0: unlimited (default).")
+    long serverUploadBps;
+
+    @Option(names = "--strategy", defaultValue = "default", description = "default, client-server or pull-mesh (default ${DEFAULT-VALUE}).")
+    String strategy;
+
+    @Option(names = "--out", description = "Write the figures as one JSON object to this file.")
+    Path out;
+
+    @Option(names = "--report", description = "Write an HTML page with charts to this directory.")
+    Path report;
+
+    @Option(names = "--no-heap", description = "Skip the heap measurement (two full GCs and a run without viewers).")
+    boolean noHeap;
 
     static int run(String[] args) {
         return new CommandLine(new SimCommand()).execute(args);
     }
 
-    @Override
-    public Integer call() {
+    /** @return the configuration the options describe */
+    SwarmSimulation.Config config() {
         String[] lohi = latencyMs.split("-");
-        SwarmSimulation.Config cfg = SwarmSimulation.Config.builder()
-                .viewers(viewers).durationS(durationS).seed(seed).bitrateBps(bitrateBps).pieceBytes(pieceBytes)
-                .playoutDelayMs(playoutDelayMs).latencyMs(Double.parseDouble(lohi[0]), Double.parseDouble(lohi[1]))
-                .loss(loss).viewerUploadX(uploadX).build();
-        SwarmSimulation.Result r = new SwarmSimulation(cfg).run(System.err);
-        System.out.println(r.summary());
+        if (lohi.length != 2) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--latency-ms must be LO-HI, e.g. 5-75");
+        }
+        try {
+            return SwarmSimulation.Config.builder()
+                    .viewers(viewers).durationS(durationS).seed(seed).bitrateBps(bitrateBps).pieceBytes(pieceBytes)
+                    .playoutDelayMs(playoutDelayMs).uploadDist(UploadDistribution.parse(uploadDist))
+                    .latencyMs(Double.parseDouble(lohi[0]), Double.parseDouble(lohi[1])).loss(loss)
+                    .churnPerMin(churnPerMin).join(join).freeRiders(freeRiders).serverUploadBps(serverUploadBps)
+                    .strategy(Strategy.fromCliName(strategy)).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        SwarmSimulation.Config cfg = config();
+        long heapPerViewer = -1;
+        SwarmSimulation.Result result;
+        if (noHeap || cfg.viewers() == 0) {
+            result = new SwarmSimulation(cfg).run(System.err);
+        } else {
+            // heapBytesPerViewer: live heap after a full GC at the end, minus that of the same run without viewers.
+            SwarmSimulation empty = new SwarmSimulation(copyWithViewers(cfg, 0));
+            empty.run(null);
+            long baseline = liveHeapBytes();
+            empty = null;
+            SwarmSimulation sim = new SwarmSimulation(cfg);
+            result = sim.run(System.err);
+            long full = liveHeapBytes();
+            heapPerViewer = Math.max(0, (full - baseline) / cfg.viewers());
+            reachabilityFence(sim);
+        }
+        String json = SimJson.of(result, heapPerViewer);
+        spec.commandLine().getOut().println(result.summary() + String.format(Locale.ROOT, " heapBytesPerViewer=%d",
+                heapPerViewer));
+        spec.commandLine().getOut().flush();
+        if (out != null) {
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
+        }
+        if (report != null) {
+            Path page = SimReport.write(report, result, json);
+            System.err.println("sim: report written to " + page);
+        }
         return 0;
+    }
+
+    private static SwarmSimulation.Config copyWithViewers(SwarmSimulation.Config c, int viewers) {
+        return SwarmSimulation.Config.builder().viewers(viewers).durationS(c.durationS()).seed(c.seed())
+                .bitrateBps(c.bitrateBps()).pieceBytes(c.pieceBytes()).playoutDelayMs(c.playoutDelayMs())
+                .uploadDist(c.uploadDist()).latencyMs(c.latencyLoMs(), c.latencyHiMs()).loss(c.loss())
+                .churnPerMin(c.churnPerMin()).join(c.join()).freeRiders(c.freeRiders())
+                .serverUploadBps(c.serverUploadBps()).strategy(c.strategy()).build();
+    }
+
+    private static long liveHeapBytes() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static void reachabilityFence(Object o) {
+        java.lang.ref.Reference.reachabilityFence(o);
     }
 }

@@ -16,10 +16,11 @@ import dev.starling.api.StreamConfig;
  * @param requestTimeoutMs  an unanswered request is retried elsewhere after this long
  * @param maxRequestsPerPeer outstanding requests per neighbour
  * @param pexIntervalMs     how often addresses are exchanged
+ * @param strategy          how pieces move (baselines for comparison)
  */
 public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int bufferMapIntervalMs,
                            int outboundPeers, int serverFanout, double serverRepairShare, int pushGraceMs,
-                           int requestTimeoutMs, int maxRequestsPerPeer, int pexIntervalMs) {
+                           int requestTimeoutMs, int maxRequestsPerPeer, int pexIntervalMs, Strategy strategy) {
 
     /** Validates. */
     public EngineConfig {
@@ -51,6 +52,7 @@ public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int 
         private int requestTimeoutMs = 500;
         private int maxRequestsPerPeer = 6;
         private int pexIntervalMs = 3_000;
+        private Strategy strategy = Strategy.DEFAULT;
 
         private Builder() {
         }
@@ -78,10 +80,13 @@ public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int 
         /** @param v peer exchange interval, ms */
         public Builder pexIntervalMs(int v) { pexIntervalMs = v; return this; }
 
+        /** @param v distribution strategy */
+        public Builder strategy(Strategy v) { strategy = v; return this; }
+
         /** @return the config */
         public EngineConfig build() {
             return new EngineConfig(stream, substreams, tickMs, bufferMapIntervalMs, outboundPeers, serverFanout,
-                    serverRepairShare, pushGraceMs, requestTimeoutMs, maxRequestsPerPeer, pexIntervalMs);
+                    serverRepairShare, pushGraceMs, requestTimeoutMs, maxRequestsPerPeer, pexIntervalMs, strategy);
         }
     }
 }

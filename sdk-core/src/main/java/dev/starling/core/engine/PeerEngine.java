@@ -74,6 +74,7 @@ public final class PeerEngine {
     private static final long RECONNECT_BROADCASTER_NS = 2_000_000_000L;
     /** A viewer starts once every substream has a push parent, or after this long regardless. */
     private static final long START_WITHOUT_TREES_NS = 6_000_000_000L;
+    private static final long HANDSHAKE_TIMEOUT_NS = 5_000_000_000L;
     private static final long REDIAL_BACKOFF_NS = 10_000_000_000L;
     private static final long CONNECT_FAILED_BACKOFF_NS = 30_000_000_000L;
 
@@ -90,6 +91,7 @@ public final class PeerEngine {
     private final EngineCounters counters = new EngineCounters();
     private final long uploadCapacityBps;
     private final int slotCapacity;
+    private final Strategy strategy;
     private final long playoutUs;
     private final int windowPieces;
     private final long pieceIntervalUs;
@@ -152,6 +154,7 @@ public final class PeerEngine {
     private long nextBufferMapNs;
     private long nextPexNs;
     private long nextMaintenanceNs;
+    private long nextHousekeepingNs;
 
     private EngineOutput.Closed closed;
 
@@ -185,8 +188,11 @@ public final class PeerEngine {
         this.localPeerId = localPeerId.clone();
         this.uploadCapacityBps = uploadCapacityBps;
         long bitrate = cfg.stream().bitrateHintBps();
+        this.strategy = cfg.strategy();
         if (isBroadcaster) {
-            this.slotCapacity = substreams * cfg.serverFanout();
+            this.slotCapacity = strategy == Strategy.CLIENT_SERVER ? Integer.MAX_VALUE / 2 : substreams * cfg.serverFanout();
+        } else if (strategy != Strategy.DEFAULT) {
+            this.slotCapacity = 0; // baselines: viewers forward by pull only (pull-mesh) or not at all
         } else {
             this.slotCapacity = (int) Math.min(256, (long) (0.85 * uploadCapacityBps * substreams / bitrate));
         }
@@ -422,6 +428,10 @@ public final class PeerEngine {
         }
         nextTickNs = nowNs + ms(cfg.tickMs());
         refillUploadTokens(nowNs);
+        if (nowNs >= nextHousekeepingNs) {
+            nextHousekeepingNs = nowNs + 1_000_000_000L;
+            dropSilentPeers(nowNs);
+        }
         if (isBroadcaster) {
             refillRepairTokens(nowNs);
         } else {
@@ -495,7 +505,8 @@ public final class PeerEngine {
         }
         int handshaken = countHandshaken();
         int limit = cfg.stream().maxPeers() + (isBroadcaster ? 0 : 2);
-        if (handshaken > limit && !p.broadcaster) {
+        boolean unlimited = isBroadcaster && strategy == Strategy.CLIENT_SERVER;
+        if (handshaken > limit && !p.broadcaster && !unlimited) {
             sendPeerExchange(p, nowNs);
             sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("full")).build());
             out.disconnect(p.id, "peer limit reached");
@@ -541,6 +552,14 @@ public final class PeerEngine {
         onDisconnected(p.id, nowNs);
     }
 
+    private void dropSilentPeers(long nowNs) {
+        for (Peer p : new ArrayList<>(peers.values())) {
+            if (!p.handshaken && nowNs - p.connectedNs > HANDSHAKE_TIMEOUT_NS) {
+                dropPeer(p, "no handshake within " + HANDSHAKE_TIMEOUT_NS / 1_000_000_000L + " s", false, nowNs);
+            }
+        }
+    }
+
     private void maintainConnections(long nowNs) {
         int connected = peers.size() + dialing.size();
         boolean haveBroadcaster = false;
@@ -556,6 +575,9 @@ public final class PeerEngine {
                     dial(b, nowNs);
                 }
             }
+        }
+        if (strategy == Strategy.CLIENT_SERVER) {
+            return; // viewers talk to the broadcaster only
         }
         int want = cfg.outboundPeers();
         for (int k = 0; k < substreams; k++) {
@@ -957,7 +979,7 @@ public final class PeerEngine {
 
     private void tryStart(long nowNs) {
         boolean treesReady = true;
-        for (int k = 0; k < substreams; k++) {
+        for (int k = 0; k < substreams && strategy != Strategy.PULL_MESH; k++) {
             treesReady &= parent[k] != null && pushedSeq[k] >= 0;
         }
         boolean patienceOver = nowNs - joinedNs >= START_WITHOUT_TREES_NS;
@@ -1145,7 +1167,9 @@ public final class PeerEngine {
         boolean accept = false;
         boolean cycle = parent[k] == p;
         if (!cycle && !ended) {
-            if (isBroadcaster) {
+            if (isBroadcaster && strategy == Strategy.CLIENT_SERVER) {
+                accept = true;
+            } else if (isBroadcaster) {
                 // The broadcaster roots every substream's tree itself: serverFanout children per substream,
                 // and (while there are enough viewers) each on a different viewer, so no one viewer carries
                 // several trees.
@@ -1303,6 +1327,9 @@ public final class PeerEngine {
     }
 
     private void maintainParents(long nowNs) {
+        if (strategy == Strategy.PULL_MESH) {
+            return;
+        }
         long stallNs = 2_000_000_000L + 2 * substreams * pieceIntervalUs * 1000;
         for (int k = 0; k < substreams; k++) {
             Peer cur = parent[k];
@@ -1402,6 +1429,10 @@ public final class PeerEngine {
     }
 
     private void refillRepairTokens(long nowNs) {
+        if (strategy != Strategy.DEFAULT) {
+            repairTokens = Double.MAX_VALUE / 4; // baselines: the broadcaster serves whatever is asked
+            return;
+        }
         double perNs = cfg.serverRepairShare() * cfg.stream().bitrateHintBps() / 8.0 / 1e9;
         repairTokens = Math.min(repairTokens + (nowNs - lastRefillNs) * perNs, 8.0 * cfg.stream().pieceBytes()
                 + cfg.stream().bitrateHintBps() / 8.0 * cfg.serverRepairShare());
@@ -1459,7 +1490,8 @@ public final class PeerEngine {
         }
         from = Math.max(from, top - windowPieces + 1);
         long graceNs = ms(cfg.pushGraceMs());
-        Map<Peer, Request.Builder> batch = null;
+        long[] wanted = new long[(int) Math.max(0, top - from + 1)];
+        int n = 0;
         for (long s = from; s <= top; s++) {
             if (held(s) != null) {
                 continue;
@@ -1483,6 +1515,15 @@ public final class PeerEngine {
             if (pushExpected && nowNs - announced < graceNs) {
                 continue;
             }
+            wanted[n++] = s;
+        }
+        if (strategy == Strategy.PULL_MESH && n > 1) {
+            orderRarestFirst(wanted, n);
+        }
+        Map<Peer, Request.Builder> batch = null;
+        for (int i = 0; i < n; i++) {
+            long s = wanted[i];
+            int slot = (int) (s & mask);
             Peer src = pickSource(s);
             if (src == null) {
                 continue;
@@ -1501,6 +1542,29 @@ public final class PeerEngine {
             for (Map.Entry<Peer, Request.Builder> e : batch.entrySet()) {
                 sendControl(e.getKey(), Control.newBuilder().setRequest(e.getValue()).build());
             }
+        }
+    }
+
+    /**
+     * The pull-mesh baseline's order (CoolStreaming): the oldest few (closest to their deadline) first, then
+     * rarest first among the neighbours, older before newer on ties.
+     */
+    private void orderRarestFirst(long[] wanted, int n) {
+        int urgent = Math.min(n, substreams);
+        long[] keys = new long[n - urgent];
+        for (int i = urgent; i < n; i++) {
+            int holders = 0;
+            for (Peer p : peers.values()) {
+                if (p.has(epoch, wanted[i])) {
+                    holders++;
+                }
+            }
+            keys[i - urgent] = ((long) holders << 32) | (i - urgent);
+        }
+        Arrays.sort(keys);
+        long[] rest = Arrays.copyOfRange(wanted, urgent, n);
+        for (int i = 0; i < keys.length; i++) {
+            wanted[urgent + i] = rest[(int) (keys[i] & 0xFFFFFFFFL)];
         }
     }
 

@@ -3,10 +3,11 @@ package dev.starling.transport.sim;
 import dev.starling.api.ChannelKeys;
 import dev.starling.api.Gap;
 import dev.starling.api.StreamConfig;
+import dev.starling.api.Viewer;
 import dev.starling.api.spi.Payload;
 import dev.starling.core.engine.EngineConfig;
 import dev.starling.core.engine.PeerEngine;
-import dev.starling.api.Viewer;
+import dev.starling.core.engine.Strategy;
 import dev.starling.core.node.Node;
 import dev.starling.core.node.NodeViewer;
 import dev.starling.core.piece.Ed25519PieceVerifier;
@@ -16,7 +17,9 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,12 +29,18 @@ import java.util.SplittableRandom;
  * A broadcaster and N viewers running the shipping {@link PeerEngine} through {@link Node} on a
  * {@link SimNetwork}, in virtual time, measured from outside: what each viewer delivered, in what order, how
  * late, and whether every byte is the broadcaster's. Same config and seed, same result.
+ *
+ * <p>Continuity counts (viewer session, piece) pairs due during the session: from the piece the viewer started
+ * at (its first delivered or skipped piece) to the session's end, each piece due at publish time plus the
+ * playout delay. A session that never starts owes every piece published after it joined. Start-up time is
+ * measured separately: join to first delivered byte.
  */
 public final class SwarmSimulation {
 
     /** What to simulate. Build with {@link #builder()}. */
     public record Config(int viewers, int durationS, long seed, long bitrateBps, int pieceBytes, long playoutDelayMs,
-                         double latencyLoMs, double latencyHiMs, double loss, double viewerUploadX,
+                         double latencyLoMs, double latencyHiMs, double loss, UploadDistribution uploadDist,
+                         double churnPerMin, String join, double freeRiders, long serverUploadBps, Strategy strategy,
                          int forgers, int slowViewerIndex, double slowAtS, double slowForS,
                          double restartAtS, double restartGapS, int rapEveryPieces, int substreams) {
         /** @return a builder with the defaults */
@@ -39,7 +48,7 @@ public final class SwarmSimulation {
             return new Builder();
         }
 
-        /** Builds a config. */
+        /** Builds a config; defaults are the simulator tool's. */
         public static final class Builder {
             private int viewers = 100;
             private int durationS = 60;
@@ -49,8 +58,13 @@ public final class SwarmSimulation {
             private long playoutDelayMs = 3000;
             private double latencyLoMs = 5;
             private double latencyHiMs = 75;
-            private double loss = 0.0;
-            private double viewerUploadX = 2.0;
+            private double loss = 0.005;
+            private UploadDistribution uploadDist = UploadDistribution.parse("heterogeneous");
+            private double churnPerMin;
+            private String join = "all";
+            private double freeRiders;
+            private long serverUploadBps;
+            private Strategy strategy = Strategy.DEFAULT;
             private int forgers;
             private int slowViewerIndex = -1;
             private double slowAtS;
@@ -60,8 +74,8 @@ public final class SwarmSimulation {
             private int rapEveryPieces = 15;
             private int substreams = 4;
 
-            /** @param v viewers */ public Builder viewers(int v) { viewers = v; return this; }
-            /** @param v virtual seconds */ public Builder durationS(int v) { durationS = v; return this; }
+            /** @param v viewers present at a time */ public Builder viewers(int v) { viewers = v; return this; }
+            /** @param v virtual seconds of stream */ public Builder durationS(int v) { durationS = v; return this; }
             /** @param v seed */ public Builder seed(long v) { seed = v; return this; }
             /** @param v bitrate */ public Builder bitrateBps(long v) { bitrateBps = v; return this; }
             /** @param v piece size */ public Builder pieceBytes(int v) { pieceBytes = v; return this; }
@@ -69,8 +83,15 @@ public final class SwarmSimulation {
             /** @param lo low one-way latency @param hi high one-way latency */
             public Builder latencyMs(double lo, double hi) { latencyLoMs = lo; latencyHiMs = hi; return this; }
             /** @param v frame loss probability */ public Builder loss(double v) { loss = v; return this; }
-            /** @param v viewer upload as a multiple of the bitrate */ public Builder viewerUploadX(double v) { viewerUploadX = v; return this; }
-            /** @param v viewers (the first ones) that corrupt every piece they send */ public Builder forgers(int v) { forgers = v; return this; }
+            /** @param v upload distribution */ public Builder uploadDist(UploadDistribution v) { uploadDist = v; return this; }
+            /** @param v every viewer uploads this multiple of the bitrate */
+            public Builder viewerUploadX(double v) { uploadDist = UploadDistribution.parse("uniform:" + v); return this; }
+            /** @param v share of viewers that leave (and are replaced) each minute */ public Builder churnPerMin(double v) { churnPerMin = v; return this; }
+            /** @param v all, flash:T or steady */ public Builder join(String v) { join = v; return this; }
+            /** @param v share of viewers that upload nothing */ public Builder freeRiders(double v) { freeRiders = v; return this; }
+            /** @param v broadcaster upload cap (0: unlimited) */ public Builder serverUploadBps(long v) { serverUploadBps = v; return this; }
+            /** @param v distribution strategy */ public Builder strategy(Strategy v) { strategy = v; return this; }
+            /** @param v viewers (the first ones) that forge pieces */ public Builder forgers(int v) { forgers = v; return this; }
             /** @param index viewer whose app callback blocks @param atS when @param forS for how long */
             public Builder slowViewer(int index, double atS, double forS) { slowViewerIndex = index; slowAtS = atS; slowForS = forS; return this; }
             /** @param atS broadcaster closes then restarts (new epoch) @param gapS after this pause */
@@ -80,21 +101,59 @@ public final class SwarmSimulation {
 
             /** @return the config */
             public Config build() {
+                if (viewers < 0) throw new IllegalArgumentException("viewers must be >= 0");
+                if (durationS < 1) throw new IllegalArgumentException("duration must be >= 1 s");
+                if (!(loss >= 0 && loss < 1)) throw new IllegalArgumentException("loss must be in [0, 1)");
+                if (!(freeRiders >= 0 && freeRiders <= 1)) throw new IllegalArgumentException("free riders must be in [0, 1]");
+                if (!(churnPerMin >= 0 && churnPerMin <= 1)) throw new IllegalArgumentException("churn must be in [0, 1]");
+                parseJoin(join, durationS);
                 return new Config(viewers, durationS, seed, bitrateBps, pieceBytes, playoutDelayMs, latencyLoMs,
-                        latencyHiMs, loss, viewerUploadX, forgers, slowViewerIndex, slowAtS, slowForS, restartAtS,
-                        restartGapS, rapEveryPieces, substreams);
+                        latencyHiMs, loss, uploadDist, churnPerMin, join, freeRiders, serverUploadBps, strategy,
+                        forgers, slowViewerIndex, slowAtS, slowForS, restartAtS, restartGapS, rapEveryPieces,
+                        substreams);
             }
         }
     }
 
-    /** What one viewer experienced. */
+    /** @return the join window in seconds for a join mode: 0 for all, T for flash:T, the duration for steady */
+    static double parseJoin(String join, int durationS) {
+        if (join.equals("all")) {
+            return 0;
+        }
+        if (join.equals("steady")) {
+            return durationS;
+        }
+        if (join.startsWith("flash:")) {
+            try {
+                double t = Double.parseDouble(join.substring(6));
+                if (t >= 0) {
+                    return t;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the error
+            }
+        }
+        throw new IllegalArgumentException("join '" + join + "': use all, flash:T (seconds) or steady");
+    }
+
+    /** What one viewer session experienced. */
     public static final class ViewerReport {
-        /** Whether it corrupts what it sends. */
+        /** Whether it forges pieces. */
         public boolean forger;
-        /** First sequence delivered per epoch. */
+        /** Whether it uploads nothing. */
+        public boolean freeRider;
+        /** Its upload capacity as a multiple of the bitrate (0 for free riders). */
+        public double uploadMultiple;
+        /** When it joined and left (-1: still there at the end), virtual ns. */
+        public long joinNs;
+        /** When it left, virtual ns; -1 if it stayed to the end. */
+        public long leaveNs = -1;
+        /** First sequence delivered or skipped, per epoch. */
         public final Map<Long, Long> startSeq = new HashMap<>();
-        /** Last sequence delivered per epoch. */
+        /** Last sequence delivered or skipped, per epoch. */
         public final Map<Long, Long> lastSeq = new HashMap<>();
+        /** Sequences delivered, per epoch. */
+        final Map<Long, BitSet> deliveredSeqs = new HashMap<>();
         /** Pieces delivered. */
         public long delivered;
         /** Pieces skipped. */
@@ -113,33 +172,40 @@ public final class SwarmSimulation {
         public long appGapsSlowConsumer;
         /** Final engine stats. */
         public dev.starling.api.Stats stats;
-        /** When it delivered its first piece, virtual ns. */
+        /** When it delivered its first piece, virtual ns; -1 never. */
         public long firstDeliveryNs = -1;
         /** Substreams with a push parent at the end. */
         public int parents;
         /** Push children (per substream) at the end. */
         public int children;
-        /** Mean depth over attached substreams at the end. */
-        public double meanDepth;
         /** Payload bytes pushed to children. */
         public long pushBytes;
         /** Payload bytes sent in answer to requests. */
         public long repairBytes;
+        /** Pieces due during the session, and of those delivered by their deadline (set when it ends). */
+        public long duePieces;
+        /** Of {@link #duePieces}, delivered by their deadline. */
+        public long dueDelivered;
+        Node node;
     }
 
     /** What the run measured. */
     public record Result(Config config, long streamBytes, long broadcasterBytesUploaded, double serverUploadRatio,
-                         double p2pShare, double continuity, long latencyMsP50, long latencyMsP99,
-                         long corruptBytes, long orderViolations, long events, double wallS,
-                         long realVerifications, int openLinksAfterForgery, List<ViewerReport> viewers) {
-        /** @return a human summary */
+                         double p2pShare, double continuity, double continuityContributors,
+                         double continuityFreeRiders, long latencyMsP50, long latencyMsP99, long startupMsP50,
+                         long startupMsP99, long corruptBytes, long orderViolations, long events, double wallS,
+                         long realVerifications, int openLinksAfterForgery, long[] broadcasterBytesPerSecond,
+                         double[] continuityPerSecond, long[] latencyHistogramMs,
+                         Map<String, double[]> uploadUsedPerClass, List<ViewerReport> viewers) {
+        /** @return a one-line human summary */
         public String summary() {
             return String.format(Locale.ROOT,
-                    "viewers=%d durationS=%d seed=%d streamBytes=%d serverUploadRatio=%.3f p2pShare=%.4f "
-                            + "continuity=%.5f latencyMsP50=%d latencyMsP99=%d corruptBytes=%d orderViolations=%d "
-                            + "events=%d wallS=%.1f",
-                    config.viewers(), config.durationS(), config.seed(), streamBytes, serverUploadRatio, p2pShare,
-                    continuity, latencyMsP50, latencyMsP99, corruptBytes, orderViolations, events, wallS);
+                    "viewers=%d durationS=%d seed=%d strategy=%s serverUploadRatio=%.3f p2pShare=%.4f "
+                            + "continuity=%.5f latencyMsP50=%d latencyMsP99=%d startupMsP50=%d startupMsP99=%d "
+                            + "corruptBytes=%d orderViolations=%d events=%d wallS=%.1f",
+                    config.viewers(), config.durationS(), config.seed(), config.strategy().cliName(),
+                    serverUploadRatio, p2pShare, continuity, latencyMsP50, latencyMsP99, startupMsP50,
+                    startupMsP99, corruptBytes, orderViolations, events, wallS);
         }
     }
 
@@ -148,15 +214,21 @@ public final class SwarmSimulation {
     private final ChannelKeys keys;
     private final StreamConfig stream;
     private final CachingVerifier verifier;
+    private final SplittableRandom population;
     private final Map<Long, Payload[]> published = new HashMap<>();
     private final Map<Long, long[]> publishedAtNs = new HashMap<>();
+    private final Map<Long, Long> publishedCount = new HashMap<>();
     private final long[] latencyHistogramMs = new long[120_001];
     private final long[] deliveredPerSecond = new long[4096];
     private final long[] missedPerSecond = new long[4096];
+    private final List<ViewerReport> sessions = new ArrayList<>();
+    private final List<ViewerReport> present = new ArrayList<>();
+    private InetSocketAddress broadcasterAddress;
     private Node broadcaster;
     private long epoch;
     private long streamBytes;
     private long broadcasterBytesBefore;
+    private int nextPeerIndex = 1;
 
     /** @param cfg what to simulate */
     public SwarmSimulation(Config cfg) {
@@ -166,6 +238,7 @@ public final class SwarmSimulation {
         byte[] seed = new byte[32];
         r.nextBytes(seed);
         this.keys = ChannelKeys.fromPrivateKey(seed);
+        this.population = new SplittableRandom(cfg.seed() ^ 0x9091);
         this.stream = StreamConfig.builder().bitrateHintBps(cfg.bitrateBps()).pieceBytes(cfg.pieceBytes())
                 .playoutDelayMs(cfg.playoutDelayMs()).liveWindowMs(Math.max(10_000, cfg.playoutDelayMs() * 3)).build();
         this.verifier = new CachingVerifier(new Ed25519PieceVerifier(keys.channelId()));
@@ -187,15 +260,16 @@ public final class SwarmSimulation {
     }
 
     private EngineConfig engineConfig() {
-        return EngineConfig.builder().stream(stream).substreams(cfg.substreams()).build();
+        return EngineConfig.builder().stream(stream).substreams(cfg.substreams()).strategy(cfg.strategy()).build();
     }
 
     private Node startBroadcaster(SimTransport t, long epochValue) {
         PieceSigner signer = new PieceSigner(keys);
         byte[] id = peerId(0, epochValue);
         long seed = net.nextSeed();
+        long capacity = cfg.serverUploadBps() > 0 ? cfg.serverUploadBps() : Long.MAX_VALUE;
         Node n = new Node(t, (out, nowNs) -> new PeerEngine(keys.channelId(), signer, epochValue, verifier,
-                engineConfig(), Long.MAX_VALUE, id, seed, nowNs, out));
+                engineConfig(), capacity, id, seed, nowNs, out));
         n.start(new InetSocketAddress(7000));
         return n;
     }
@@ -210,6 +284,85 @@ public final class SwarmSimulation {
         return id;
     }
 
+    private void joinViewer(int slot) {
+        ViewerReport rep = new ViewerReport();
+        rep.joinNs = net.nowNs();
+        rep.forger = slot < cfg.forgers() && sessions.size() < cfg.forgers();
+        rep.freeRider = !rep.forger && population.nextDouble() < cfg.freeRiders();
+        rep.uploadMultiple = rep.freeRider ? 0 : cfg.uploadDist().draw(population);
+        sessions.add(rep);
+        present.add(rep);
+        long capacity = (long) (rep.uploadMultiple * cfg.bitrateBps());
+        // A free rider's link still carries its control traffic; its engine uploads no payload.
+        SimTransport t = net.newTransport(rep.freeRider ? cfg.bitrateBps() / 2 : Math.max(capacity, 1));
+        if (rep.forger) {
+            t.corruptOutgoingPayloads(new SplittableRandom(net.nextSeed()));
+        }
+        byte[] id = peerId(nextPeerIndex++, 0);
+        long seed = net.nextSeed();
+        Node n = new Node(t, (out, nowNs) -> new PeerEngine(keys.channelId(), null, 0, verifier,
+                engineConfig(), capacity, id, seed, nowNs, out));
+        n.engine().addBootstrap(List.of(broadcasterAddress));
+        n.pieceSink(new Probe(rep));
+        rep.node = n;
+        if (slot == cfg.slowViewerIndex() && sessions.size() == slot + 1) {
+            attachSlowApp(n, rep);
+        }
+        n.start(new InetSocketAddress(7000));
+    }
+
+    private void attachSlowApp(Node n, ViewerReport rep) {
+        // This viewer's app uses the public Viewer API, exactly as over TCP; its callback thread is virtual, and
+        // blocks (in virtual time) for slowForS once slowAtS has passed.
+        SimExecutor app = new SimExecutor(net);
+        Viewer viewer = new NodeViewer(n, app, 16);
+        long stallAt = (long) (cfg.slowAtS() * 1e9);
+        long stallFor = (long) (cfg.slowForS() * 1e9);
+        boolean[] stalled = {false};
+        viewer.onData((seq, bytes) -> {
+            rep.appDelivered++;
+            if (!stalled[0] && net.nowNs() >= stallAt) {
+                stalled[0] = true;
+                app.stall(stallFor);
+            }
+        });
+        viewer.onGap(g -> {
+            if (g.reason() == Gap.Reason.SLOW_CONSUMER) {
+                rep.appGapsSlowConsumer++;
+            }
+        });
+    }
+
+    private void finish(ViewerReport rep, long endNs) {
+        PeerEngine e = rep.node.engine();
+        rep.stats = e.stats();
+        rep.parents = e.parentCount();
+        rep.children = e.childCount();
+        rep.pushBytes = e.counters().bytesUploadedPush();
+        rep.repairBytes = e.counters().bytesUploadedRepair();
+        long playoutNs = cfg.playoutDelayMs() * 1_000_000L;
+        for (Map.Entry<Long, long[]> ep : publishedAtNs.entrySet()) {
+            long epochValue = ep.getKey();
+            long[] at = ep.getValue();
+            long count = publishedCount.getOrDefault(epochValue, 0L);
+            Long start = rep.startSeq.get(epochValue);
+            BitSet got = rep.deliveredSeqs.get(epochValue);
+            for (int seq = 0; seq < count; seq++) {
+                long due = at[seq] + playoutNs;
+                if (due > endNs) {
+                    break;
+                }
+                boolean owed = start != null ? seq >= start : at[seq] >= rep.joinNs;
+                if (owed) {
+                    rep.duePieces++;
+                    if (got != null && got.get(seq)) {
+                        rep.dueDelivered++;
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * Runs the simulation.
      *
@@ -217,53 +370,18 @@ public final class SwarmSimulation {
      */
     public Result run(PrintStream progress) {
         long wallStart = System.nanoTime();
-        SimTransport bt = net.newTransport(Long.MAX_VALUE / 16);
-        InetSocketAddress broadcasterAddress = bt.address();
+        SimTransport bt = net.newTransport(cfg.serverUploadBps() > 0 ? cfg.serverUploadBps() : Long.MAX_VALUE / 16);
+        broadcasterAddress = bt.address();
         epoch = 1;
         broadcaster = startBroadcaster(bt, epoch);
         long pieceIntervalNs = cfg.pieceBytes() * 8L * 1_000_000_000L / cfg.bitrateBps();
         long endNs = cfg.durationS() * 1_000_000_000L;
 
-        List<ViewerReport> reports = new ArrayList<>();
-        List<Node> viewerNodes = new ArrayList<>();
+        double joinWindowNs = parseJoin(cfg.join(), cfg.durationS()) * 1e9;
         for (int i = 0; i < cfg.viewers(); i++) {
-            ViewerReport rep = new ViewerReport();
-            rep.forger = i < cfg.forgers();
-            reports.add(rep);
-            long upload = (long) (cfg.viewerUploadX() * cfg.bitrateBps());
-            SimTransport t = net.newTransport(upload);
-            if (rep.forger) {
-                t.corruptOutgoingPayloads(new SplittableRandom(net.nextSeed()));
-            }
-            byte[] id = peerId(i + 1, 0);
-            long seed = net.nextSeed();
-            Node n = new Node(t, (out, nowNs) -> new PeerEngine(keys.channelId(), null, 0, verifier,
-                    engineConfig(), upload, id, seed, nowNs, out));
-            n.engine().addBootstrap(List.of(broadcasterAddress));
-            n.pieceSink(new Probe(rep));
-            if (i == cfg.slowViewerIndex()) {
-                // This viewer's app uses the public Viewer API, exactly as over TCP; its callback thread is
-                // virtual, and blocks (in virtual time) for slowForS once slowAtS has passed.
-                SimExecutor app = new SimExecutor(net);
-                Viewer viewer = new NodeViewer(n, app, 16);
-                long stallAt = (long) (cfg.slowAtS() * 1e9);
-                long stallFor = (long) (cfg.slowForS() * 1e9);
-                boolean[] stalled = {false};
-                viewer.onData((seq, bytes) -> {
-                    rep.appDelivered++;
-                    if (!stalled[0] && net.nowNs() >= stallAt) {
-                        stalled[0] = true;
-                        app.stall(stallFor);
-                    }
-                });
-                viewer.onGap(g -> {
-                    if (g.reason() == Gap.Reason.SLOW_CONSUMER) {
-                        rep.appGapsSlowConsumer++;
-                    }
-                });
-            }
-            n.start(new InetSocketAddress(7000));
-            viewerNodes.add(n);
+            int slot = i;
+            long at = joinWindowNs == 0 ? 0 : (long) (population.nextDouble() * joinWindowNs);
+            net.at(at, () -> joinViewer(slot));
         }
 
         // The synthetic encoder: one piece every interval, a random access point every rapEveryPieces.
@@ -287,7 +405,7 @@ public final class SwarmSimulation {
                 });
                 return;
             }
-            if (now + pieceIntervalNs > endNs + pieceIntervalNs) {
+            if (now >= endNs) {
                 return;
             }
             byte[] data = new byte[cfg.pieceBytes()];
@@ -298,62 +416,106 @@ public final class SwarmSimulation {
             broadcaster.engine().publish(payload, flags, now / 1000, now);
             published.computeIfAbsent(epoch, e -> new Payload[1 << 20])[(int) seq] = payload;
             publishedAtNs.computeIfAbsent(epoch, e -> new long[1 << 20])[(int) seq] = now;
+            publishedCount.merge(epoch, 1L, Long::sum);
             streamBytes += data.length;
             net.at(now + pieceIntervalNs, tick[0]);
         };
         net.at(0, tick[0]);
 
+        int seconds = cfg.durationS();
+        long[] broadcasterPerSecond = new long[seconds + 1];
+        double churnDebt = 0;
         long stepNs = 1_000_000_000L;
-        for (long t = stepNs; t <= endNs; t += stepNs) {
-            net.runUntil(t);
-            if (progress != null && (t / stepNs) % 10 == 0) {
+        long lastBroadcaster = 0;
+        for (int sec = 1; sec <= seconds; sec++) {
+            net.runUntil(sec * stepNs);
+            long up = broadcasterBytesBefore + broadcaster.engine().counters().bytesUploaded();
+            broadcasterPerSecond[sec - 1] = up - lastBroadcaster;
+            lastBroadcaster = up;
+            churnDebt += present.size() * cfg.churnPerMin() / 60.0;
+            while (churnDebt >= 1 && !present.isEmpty() && sec < seconds) {
+                churnDebt -= 1;
+                ViewerReport leaving = present.remove(population.nextInt(present.size()));
+                leaving.leaveNs = net.nowNs();
+                leaving.node.close();
+                finish(leaving, leaving.leaveNs);
+                joinViewer(Integer.MAX_VALUE);
+            }
+            if (progress != null && (sec % 10 == 0 || sec == seconds)) {
                 double wall = (System.nanoTime() - wallStart) / 1e9;
                 progress.printf(Locale.ROOT, "sim: %d/%d virtual s, %.0f events/s, about %.0f s left%n",
-                        t / stepNs, cfg.durationS(), net.events() / Math.max(wall, 1e-9),
-                        wall / t * (endNs - t));
+                        sec, seconds, net.events() / Math.max(wall, 1e-9), wall / sec * (seconds - sec));
             }
         }
         // Let the last pieces reach their deadlines so each is delivered or counted missed.
-        net.runUntil(endNs + cfg.playoutDelayMs() * 1_000_000L + 1_000_000_000L);
+        long drainEnd = endNs + cfg.playoutDelayMs() * 1_000_000L + 1_000_000_000L;
+        net.runUntil(drainEnd);
+        for (ViewerReport rep : present) {
+            finish(rep, drainEnd);
+        }
+        return result(wallStart, broadcasterPerSecond);
+    }
+
+    private Result result(long wallStart, long[] broadcasterPerSecond) {
         long broadcasterUploaded = broadcasterBytesBefore + broadcaster.engine().counters().bytesUploaded();
         long fromPeers = 0;
         long fromBroadcaster = 0;
-        long delivered = 0;
-        long due = 0;
         long corrupt = 0;
         long violations = 0;
-        for (int i = 0; i < reports.size(); i++) {
-            ViewerReport rep = reports.get(i);
-            PeerEngine e = viewerNodes.get(i).engine();
-            rep.stats = e.stats();
-            rep.parents = e.parentCount();
-            rep.children = e.childCount();
-            rep.pushBytes = e.counters().bytesUploadedPush();
-            rep.repairBytes = e.counters().bytesUploadedRepair();
-            double d = 0;
-            int n = 0;
-            for (int k = 0; k < cfg.substreams(); k++) {
-                if (e.depth(k) < 0xFFFF) {
-                    d += e.depth(k);
-                    n++;
-                }
-            }
-            rep.meanDepth = n == 0 ? -1 : d / n;
+        long[] due = new long[2];
+        long[] delivered = new long[2];
+        List<Long> startups = new ArrayList<>();
+        Map<String, double[]> uploadPerClass = new LinkedHashMap<>();
+        for (ViewerReport rep : sessions) {
             if (rep.forger) {
                 continue;
             }
             fromPeers += rep.stats.bytesFromPeers();
             fromBroadcaster += rep.stats.bytesFromBroadcaster();
-            delivered += rep.delivered;
-            due += rep.delivered + rep.missed;
             corrupt += rep.corruptBytes;
             violations += rep.orderViolations;
+            int cls = rep.freeRider ? 1 : 0;
+            due[cls] += rep.duePieces;
+            delivered[cls] += rep.dueDelivered;
+            long end = rep.leaveNs >= 0 ? rep.leaveNs : net.nowNs();
+            startups.add((rep.firstDeliveryNs >= 0 ? rep.firstDeliveryNs : end) - rep.joinNs);
+            String label = rep.freeRider ? "free rider" : UploadDistribution.label(rep.uploadMultiple);
+            double[] used = uploadPerClass.computeIfAbsent(label, k -> new double[3]);
+            double seconds = Math.max(1e-9, (Math.min(end, cfg.durationS() * 1_000_000_000L) - rep.joinNs) / 1e9);
+            used[0] += rep.stats.bytesUploaded();
+            used[1] += rep.uploadMultiple * cfg.bitrateBps() / 8.0 * seconds;
+            used[2]++;
+        }
+        Map<String, double[]> usedShare = new LinkedHashMap<>();
+        uploadPerClass.forEach((k, v) -> usedShare.put(k, new double[] {v[1] == 0 ? 0 : v[0] / v[1], v[2], v[0]}));
+        long[] startupSorted = startups.stream().mapToLong(Long::longValue).sorted().toArray();
+        double[] perSecond = new double[Math.min(deliveredPerSecond.length, cfg.durationS() + 10)];
+        for (int i = 0; i < perSecond.length; i++) {
+            long d = deliveredPerSecond[i];
+            long m = missedPerSecond[i];
+            perSecond[i] = d + m == 0 ? Double.NaN : (double) d / (d + m);
         }
         double wallS = (System.nanoTime() - wallStart) / 1e9;
-        return new Result(cfg, streamBytes, broadcasterUploaded, streamBytes == 0 ? 0 : (double) broadcasterUploaded / streamBytes,
+        long allDue = due[0] + due[1];
+        return new Result(cfg, streamBytes, broadcasterUploaded,
+                streamBytes == 0 ? 0 : (double) broadcasterUploaded / streamBytes,
                 fromPeers + fromBroadcaster == 0 ? 0 : (double) fromPeers / (fromPeers + fromBroadcaster),
-                due == 0 ? 0 : (double) delivered / due, percentile(0.50), percentile(0.99), corrupt, violations,
-                net.events(), wallS, verifier.realVerifications(), net.openLinksThatDeliveredForgeries(), reports);
+                allDue == 0 ? 1 : (double) (delivered[0] + delivered[1]) / allDue,
+                due[0] == 0 ? 1 : (double) delivered[0] / due[0],
+                due[1] == 0 ? Double.NaN : (double) delivered[1] / due[1],
+                percentile(0.50), percentile(0.99),
+                percentileOf(startupSorted, 0.50) / 1_000_000, percentileOf(startupSorted, 0.99) / 1_000_000,
+                corrupt, violations, net.events(), wallS, verifier.realVerifications(),
+                net.openLinksThatDeliveredForgeries(), broadcasterPerSecond, perSecond, latencyHistogramMs.clone(),
+                usedShare, sessions);
+    }
+
+    private static long percentileOf(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return -1;
+        }
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
     private long percentile(double q) {
@@ -390,6 +552,7 @@ public final class SwarmSimulation {
             }
             rep.startSeq.putIfAbsent(e, seq);
             rep.lastSeq.put(e, seq);
+            rep.deliveredSeqs.computeIfAbsent(e, k -> new BitSet()).set((int) seq);
             rep.delivered++;
             deliveredPerSecond[(int) Math.min(4095, net.nowNs() / 1_000_000_000L)]++;
             if (rep.firstDeliveryNs < 0) {
