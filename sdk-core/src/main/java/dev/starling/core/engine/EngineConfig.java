@@ -44,14 +44,14 @@ public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int 
         private StreamConfig stream = StreamConfig.defaults();
         private int substreams = 4;
         private int tickMs = 50;
-        private int bufferMapIntervalMs = 200;
+        private int bufferMapIntervalMs = 400;
         private int outboundPeers = 8;
         private int serverFanout = 1;
         private double serverRepairShare = 0.5;
         private int pushGraceMs = 1000;
         private int requestTimeoutMs = 500;
         private int maxRequestsPerPeer = 6;
-        private int pexIntervalMs = 3_000;
+        private int pexIntervalMs = 10_000;
         private Strategy strategy = Strategy.DEFAULT;
 
         private Builder() {

@@ -75,6 +75,9 @@ public final class PeerEngine {
     /** A viewer starts once every substream has a push parent, or after this long regardless. */
     private static final long START_WITHOUT_TREES_NS = 6_000_000_000L;
     private static final long HANDSHAKE_TIMEOUT_NS = 5_000_000_000L;
+    /** Share of the upload limit given to push slots; the rest keeps queues short and pays for repair. */
+    private static final double PUSH_SHARE = 0.85;
+    private static final long CLOCK_SLACK_US = 1_000_000L;
     private static final long REDIAL_BACKOFF_NS = 10_000_000_000L;
     private static final long CONNECT_FAILED_BACKOFF_NS = 30_000_000_000L;
 
@@ -194,12 +197,13 @@ public final class PeerEngine {
         } else if (strategy != Strategy.DEFAULT) {
             this.slotCapacity = 0; // baselines: viewers forward by pull only (pull-mesh) or not at all
         } else {
-            this.slotCapacity = (int) Math.min(256, (long) (0.85 * uploadCapacityBps * substreams / bitrate));
+            this.slotCapacity = (int) Math.min(256, (long) (PUSH_SHARE * uploadCapacityBps * substreams / bitrate));
         }
         this.playoutUs = cfg.stream().playoutDelayMs() * 1000;
         this.pieceIntervalUs = Math.max(1, cfg.stream().pieceBytes() * 8L * 1_000_000 / bitrate);
-        // A repair may wait behind about one push burst, never more.
-        this.repairQueueLimitBytes = 6L * cfg.stream().pieceBytes();
+        // A repair may add at most 150 ms of backlog in front of the pushes (two pieces at least).
+        this.repairQueueLimitBytes = Math.max(2L * cfg.stream().pieceBytes(),
+                uploadCapacityBps >= Long.MAX_VALUE / 16 ? Long.MAX_VALUE / 4 : uploadCapacityBps / 8 * 150 / 1000);
         this.windowPieces = (int) Math.max(32, cfg.stream().liveWindowMs() * 1000 / pieceIntervalUs + 1);
         int cap = Integer.highestOneBit(Math.max(64, windowPieces * 2 + 64) - 1) << 1;
         this.store = new Piece[cap];
@@ -445,7 +449,7 @@ public final class PeerEngine {
         }
         if (nowNs >= nextBufferMapNs) {
             nextBufferMapNs = nowNs + ms(cfg.bufferMapIntervalMs());
-            sendBufferMaps();
+            sendBufferMaps(nowNs);
         }
         if (nowNs >= nextPexNs) {
             nextPexNs = nowNs + ms(cfg.pexIntervalMs());
@@ -512,7 +516,7 @@ public final class PeerEngine {
             out.disconnect(p.id, "peer limit reached");
             return;
         }
-        sendBufferMap(p);
+        sendBufferMap(p, nowNs);
         if (isBroadcaster || p.inbound) {
             sendPeerExchange(p, nowNs);
         }
@@ -893,10 +897,15 @@ public final class PeerEngine {
     // ------------------------------------------------------------------ pieces out
 
     private void pushToChildren(Piece piece, Peer from) {
-        int bit = 1 << substream(piece.seq());
-        for (Peer p : peers.values()) {
-            if ((p.childMask & bit) != 0 && p != from) {
-                sendPiece(p, piece, piece.seq(), true);
+        int k = substream(piece.seq());
+        int bit = 1 << k;
+        // Children that forward this substream first, leaves last: the uplink sends one copy after another,
+        // and a forwarder served late delays its whole subtree.
+        for (int pass = 0; pass < 2; pass++) {
+            for (Peer p : peers.values()) {
+                if ((p.childMask & bit) != 0 && p != from && (p.primarySubstream == k) == (pass == 0)) {
+                    sendPiece(p, piece, piece.seq(), true);
+                }
             }
         }
     }
@@ -1018,11 +1027,11 @@ public final class PeerEngine {
 
     // ------------------------------------------------------------------ buffer maps
 
-    private void sendBufferMaps() {
+    private void sendBufferMaps(long nowNs) {
         if (peers.isEmpty()) {
             return;
         }
-        Control bm = bufferMap();
+        Control bm = bufferMap(nowNs);
         byte[] h = ControlCodec.encode(bm);
         for (Peer p : peers.values()) {
             if (p.handshaken) {
@@ -1031,12 +1040,15 @@ public final class PeerEngine {
         }
     }
 
-    private void sendBufferMap(Peer p) {
-        sendControl(p, bufferMap());
+    private void sendBufferMap(Peer p, long nowNs) {
+        sendControl(p, bufferMap(nowNs));
     }
 
-    private Control bufferMap() {
+    private Control bufferMap(long nowNs) {
         BufferMap.Builder b = BufferMap.newBuilder().setEpoch(Math.max(0, epoch));
+        if (offsetKnown) {
+            b.setBroadcasterNowUs(broadcasterNowUs(nowNs));
+        }
         if (newestSeq >= 0) {
             long base = Math.max(0, newestSeq - windowPieces + 1);
             int n = (int) (newestSeq - base + 1);
@@ -1128,6 +1140,14 @@ public final class PeerEngine {
         p.bmLatestRap = bm.getLatestRapSeq() - 1;
         for (int k = 0; k < substreams; k++) {
             p.depth[k] = Math.min(DETACHED, bm.getDepth(k));
+        }
+        if (bm.getEpoch() == epoch && offsetKnown && bm.getBroadcasterNowUs() > 0 && !isBroadcaster) {
+            // A neighbour's estimate of the broadcaster's clock, one link behind the truth at most: it tightens
+            // our deadlines. Unauthenticated, so it may never run more than a second past the newest piece we
+            // verified ourselves, and a liar cannot make us give up on pieces early.
+            long nowUs = nowNs / 1000;
+            long claimed = Math.min(bm.getBroadcasterNowUs(), newestPublishUs + CLOCK_SLACK_US);
+            offsetUs = Math.max(offsetUs, claimed - nowUs);
         }
         p.freeSlots = bm.getFreeSlots();
         p.openSubstreams = bm.getOpenSubstreams();

@@ -156,6 +156,8 @@ public final class SwarmSimulation {
         final Map<Long, BitSet> deliveredSeqs = new HashMap<>();
         /** Pieces delivered. */
         public long delivered;
+        /** Pieces delivered after their deadline by the true (virtual) clock: not counted as on time. */
+        public long deliveredAfterDeadline;
         /** Pieces skipped. */
         public long missed;
         /** Delivered out of order or twice (must stay 0). */
@@ -552,8 +554,15 @@ public final class SwarmSimulation {
             }
             rep.startSeq.putIfAbsent(e, seq);
             rep.lastSeq.put(e, seq);
-            rep.deliveredSeqs.computeIfAbsent(e, k -> new BitSet()).set((int) seq);
             rep.delivered++;
+            long[] publishedAt = publishedAtNs.get(e);
+            boolean onTime = publishedAt != null
+                    && net.nowNs() <= publishedAt[(int) seq] + cfg.playoutDelayMs() * 1_000_000L;
+            if (onTime) {
+                rep.deliveredSeqs.computeIfAbsent(e, k -> new BitSet()).set((int) seq);
+            } else {
+                rep.deliveredAfterDeadline++;
+            }
             deliveredPerSecond[(int) Math.min(4095, net.nowNs() / 1_000_000_000L)]++;
             if (rep.firstDeliveryNs < 0) {
                 rep.firstDeliveryNs = net.nowNs();

@@ -38,6 +38,7 @@ class SwarmSimTest {
             assertThat(v.startSeq).as("viewer started; " + note).containsKey(1L);
             assertThat(v.missed).as("pieces missed by a viewer; " + note).isZero();
             assertThat(v.stats.piecesLate()).as("pieces late at a viewer; " + note).isZero();
+            assertThat(v.deliveredAfterDeadline).as("delivered after the deadline, by the true clock; " + note).isZero();
             // From its start to the end of the stream, without a hole.
             long expected = v.lastSeq.get(1L) - v.startSeq.get(1L) + 1;
             assertThat(v.delivered).as("delivered from start to end; " + note).isEqualTo(expected);
