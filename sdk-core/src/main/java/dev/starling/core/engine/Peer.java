@@ -104,13 +104,25 @@ final class Peer {
         return (bmBits[(int) (i >>> 3)] & (1 << (i & 7))) != 0;
     }
 
-    long bmTop() {
-        for (int i = bmBits.length - 1; i >= 0; i--) {
-            if (bmBits[i] != 0) {
-                return bmBase + i * 8L + (31 - Integer.numberOfLeadingZeros(bmBits[i] & 0xFF));
+    private long bmTop = -1;
+
+    /** Takes a new buffer map. */
+    void bufferMap(long epoch, long base, byte[] bits) {
+        bmEpoch = epoch;
+        bmBase = base;
+        bmBits = bits;
+        bmTop = -1;
+        for (int i = bits.length - 1; i >= 0; i--) {
+            if (bits[i] != 0) {
+                bmTop = base + i * 8L + (31 - Integer.numberOfLeadingZeros(bits[i] & 0xFF));
+                break;
             }
         }
-        return -1;
+    }
+
+    /** @return the newest piece its buffer map shows, -1 for none */
+    long bmTop() {
+        return bmTop;
     }
 
     /** The address others can reach it at: its IP and the port it listens on. */

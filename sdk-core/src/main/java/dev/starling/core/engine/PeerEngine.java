@@ -104,6 +104,7 @@ public final class PeerEngine {
     // Peers, in connection order (deterministic iteration), and candidates.
     private final Map<Long, Peer> peers = new LinkedHashMap<>();
     private final Map<InetSocketAddress, Long> candidates = new LinkedHashMap<>();
+    private final List<InetSocketAddress> candidateOrder = new ArrayList<>(); // the same keys, for sampling
     private final Map<InetSocketAddress, Long> banned = new HashMap<>();
     private final Map<InetSocketAddress, Long> dialing = new LinkedHashMap<>();
     private final List<InetSocketAddress> bootstrap = new ArrayList<>();
@@ -505,7 +506,9 @@ public final class PeerEngine {
         p.handshaken = true;
         if (la != null && !p.broadcaster) {
             addCandidate(la, nowNs);
-            candidates.put(la, nowNs + REDIAL_BACKOFF_NS);
+            if (candidates.containsKey(la)) {
+                candidates.put(la, nowNs + REDIAL_BACKOFF_NS);
+            }
         }
         int handshaken = countHandshaken();
         int limit = cfg.stream().maxPeers() + (isBroadcaster ? 0 : 2);
@@ -549,7 +552,9 @@ public final class PeerEngine {
             InetSocketAddress la = p.listenAddress();
             if (la != null) {
                 banned.put(la, nowNs + BAN_NS);
-                candidates.remove(la);
+                if (candidates.remove(la) != null) {
+                    candidateOrder.remove(la);
+                }
             }
         }
         out.disconnect(p.id, reason);
@@ -654,10 +659,12 @@ public final class PeerEngine {
         }
         if (candidates.size() >= MAX_CANDIDATES) {
             Iterator<InetSocketAddress> it = candidates.keySet().iterator();
-            it.next();
+            InetSocketAddress oldest = it.next();
             it.remove();
+            candidateOrder.remove(oldest);
         }
         candidates.put(a, nowNs);
+        candidateOrder.add(a);
     }
 
     // ------------------------------------------------------------------ peer exchange
@@ -671,26 +678,27 @@ public final class PeerEngine {
     }
 
     private void sendPeerExchange(Peer to, long nowNs) {
-        List<InetSocketAddress> pool = new ArrayList<>();
+        // Up to 50 addresses: the connected peers we can vouch for, then a random sample of the others we know.
+        java.util.Set<InetSocketAddress> chosen = new java.util.LinkedHashSet<>();
+        InetSocketAddress self = to.listenAddress();
         for (Peer p : peers.values()) {
             InetSocketAddress la = p.listenAddress();
-            if (p != to && p.handshaken && la != null && !p.broadcaster) {
-                pool.add(la);
+            if (p != to && p.handshaken && la != null && !p.broadcaster && chosen.size() < MAX_PEX_ADDRESSES) {
+                chosen.add(la);
             }
         }
-        List<InetSocketAddress> known = new ArrayList<>(candidates.keySet());
-        for (int i = 0; i < 4 * MAX_PEX_ADDRESSES && !known.isEmpty(); i++) {
-            InetSocketAddress a = known.remove(known.size() - 1 - random.nextInt(Math.min(known.size(), 200)));
-            if (!pool.contains(a) && !a.equals(to.listenAddress())) {
-                pool.add(a);
+        int known = candidateOrder.size();
+        for (int tries = 0; tries < 2 * MAX_PEX_ADDRESSES && chosen.size() < MAX_PEX_ADDRESSES && known > 0; tries++) {
+            InetSocketAddress a = candidateOrder.get(random.nextInt(known));
+            if (!a.equals(self)) {
+                chosen.add(a);
             }
         }
-        if (pool.isEmpty()) {
+        if (chosen.isEmpty()) {
             return;
         }
         PeerExchange.Builder b = PeerExchange.newBuilder();
-        for (int i = 0; i < MAX_PEX_ADDRESSES && !pool.isEmpty(); i++) {
-            InetSocketAddress a = pool.remove(random.nextInt(pool.size()));
+        for (InetSocketAddress a : chosen) {
             b.addPeers(PeerAddress.newBuilder()
                     .setIp(UnsafeByteOperations.unsafeWrap(a.getAddress().getAddress()))
                     .setPort(a.getPort()));
@@ -1134,9 +1142,7 @@ public final class PeerEngine {
             throw new WireException("buffer map has " + bm.getDepthCount() + " substream depths, expected "
                     + substreams);
         }
-        p.bmEpoch = bm.getEpoch();
-        p.bmBase = bm.getBaseSeq();
-        p.bmBits = have.toByteArray();
+        p.bufferMap(bm.getEpoch(), bm.getBaseSeq(), have.toByteArray());
         p.bmLatestRap = bm.getLatestRapSeq() - 1;
         for (int k = 0; k < substreams; k++) {
             p.depth[k] = Math.min(DETACHED, bm.getDepth(k));
@@ -1159,7 +1165,10 @@ public final class PeerEngine {
         }
         if (p.bmEpoch == epoch && !isBroadcaster) {
             long top = p.bmTop();
-            for (long s = Math.max(p.bmBase, newestSeq - windowPieces); s <= top; s++) {
+            // Announcements matter only for pieces still wanted: from the playback point (or the window's
+            // start, before playback) to the neighbour's newest.
+            long wantedFrom = started ? nextPlaySeq : newestSeq - windowPieces;
+            for (long s = Math.max(p.bmBase, wantedFrom); s <= top; s++) {
                 int slot = (int) (s & mask);
                 if (held(s) == null && p.has(epoch, s) && announcedSeq(slot) != s) {
                     announcedAtNs[slot] = nowNs;
