@@ -2,13 +2,17 @@ package dev.starling.api.spi;
 
 import java.nio.ByteBuffer;
 
-/** A payload on the Java heap: reference counting is a no-op, the garbage collector frees it. */
-final class HeapPayload implements Payload {
+/**
+ * A payload on the Java heap: reference counting is a no-op, the garbage collector frees it. Open to subclasses
+ * that attach metadata to a payload instance (the simulator's verification memo).
+ */
+public class HeapPayload implements Payload {
     static final HeapPayload EMPTY = new HeapPayload(new byte[0]);
 
     private final byte[] bytes;
 
-    HeapPayload(byte[] bytes) {
+    /** @param bytes the content; not copied, must not change */
+    protected HeapPayload(byte[] bytes) {
         this.bytes = bytes;
     }
 
@@ -39,6 +43,6 @@ final class HeapPayload implements Payload {
 
     @Override
     public String toString() {
-        return "HeapPayload[" + bytes.length + " bytes]";
+        return getClass().getSimpleName() + "[" + bytes.length + " bytes]";
     }
 }

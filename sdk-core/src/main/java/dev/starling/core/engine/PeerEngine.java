@@ -78,6 +78,7 @@ public final class PeerEngine {
     /** Share of the upload limit given to push slots; the rest keeps queues short and pays for repair. */
     private static final double PUSH_SHARE = 0.85;
     private static final long CLOCK_SLACK_US = 1_000_000L;
+    private static final long SERVER_PULL_WAIT_NS = 500_000_000L;
     private static final long REDIAL_BACKOFF_NS = 10_000_000_000L;
     private static final long CONNECT_FAILED_BACKOFF_NS = 30_000_000_000L;
 
@@ -1553,7 +1554,14 @@ public final class PeerEngine {
         for (int i = 0; i < n; i++) {
             long s = wanted[i];
             int slot = (int) (s & mask);
-            Peer src = pickSource(s);
+            // The broadcaster seeds each piece into the swarm about once: it answers a pull only when no
+            // neighbour has the piece half a second after it was first announced, or its deadline is near.
+            long firstSeen = announcedSeq(slot) == s ? announcedAtNs[slot] : nowNs;
+            Piece next = held(s + 1);
+            boolean nearDeadline = next != null && next.publishTimeUs() + playoutUs - broadcasterNowUs(nowNs) < playoutUs / 3;
+            boolean serverAllowed = strategy != Strategy.DEFAULT || nowNs - firstSeen >= SERVER_PULL_WAIT_NS
+                    || nearDeadline;
+            Peer src = pickSource(s, serverAllowed);
             if (src == null) {
                 continue;
             }
@@ -1628,7 +1636,7 @@ public final class PeerEngine {
                 Request.newBuilder().setEpoch(bestEpoch).addSeqs(bestRap)).build());
     }
 
-    private Peer pickSource(long seq) {
+    private Peer pickSource(long seq, boolean serverAllowed) {
         Peer best = null;
         Peer server = null;
         int ties = 0;
@@ -1647,7 +1655,7 @@ public final class PeerEngine {
                 best = p;
             }
         }
-        return best != null ? best : server;
+        return best != null ? best : serverAllowed ? server : null;
     }
 
     // ------------------------------------------------------------------ queries
