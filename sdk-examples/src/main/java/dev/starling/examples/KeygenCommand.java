@@ -33,7 +33,12 @@ final class KeygenCommand implements Callable<Integer> {
             return 1;
         }
         ChannelKeys keys = ChannelKeys.generate();
-        keys.save(out);
+        try {
+            keys.save(out);
+        } catch (java.io.IOException e) {
+            spec.commandLine().getErr().println("starling keygen: cannot write " + out + ": " + e);
+            return 1;
+        }
         var id = keys.channelId();
         var w = spec.commandLine().getOut();
         if (json) {

@@ -130,4 +130,12 @@ class KeygenCommandTest {
         assertThat(run("keygen", "--help")).isZero();
         assertThat(out.toString()).contains("--out").contains("--json").contains("--force");
     }
+
+    @Test
+    void anUnwritablePlaceIsAOneLineErrorNotAStackTrace() {
+        Path file = dir.resolve("no-such-dir").resolve("channel.key");
+        assertThat(run("keygen", "--out", file.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith("starling keygen: cannot write").doesNotContain("\tat ");
+        assertThat(err.toString().strip().lines()).hasSize(1);
+    }
 }
