@@ -98,14 +98,7 @@ final class SimReport {
                 ys.add(total == 0 ? 0 : (double) seen / total);
             }
         }
-        if (xs.isEmpty()) {
-            xs.add(0.0);
-            ys.add(0.0);
-        }
-        XYChart chart = new XYChartBuilder().width(900).height(360).xAxisTitle("latency (ms)")
-                .yAxisTitle("share of delivered pieces").build();
-        chart.addSeries("latency CDF", xs, ys).setMarker(SeriesMarkers.NONE);
-        return chart;
+        return line("latency (ms)", "share of delivered pieces", "latency CDF", xs, ys);
     }
 
     private static XYChart continuity(SwarmSimulation.Result r) {
@@ -118,13 +111,17 @@ final class SimReport {
                 ys.add(c[i]);
             }
         }
+        return line("virtual time (s)", "delivered / (delivered + skipped)", "continuity", xs, ys);
+    }
+
+    /** One line chart; an empty series (a run too short to measure) is drawn as a single point at zero. */
+    private static XYChart line(String xTitle, String yTitle, String name, List<Double> xs, List<Double> ys) {
         if (xs.isEmpty()) {
             xs.add(0.0);
             ys.add(0.0);
         }
-        XYChart chart = new XYChartBuilder().width(900).height(360).xAxisTitle("virtual time (s)")
-                .yAxisTitle("delivered / (delivered + skipped)").build();
-        chart.addSeries("continuity", xs, ys).setMarker(SeriesMarkers.NONE);
+        XYChart chart = new XYChartBuilder().width(900).height(360).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.addSeries(name, xs, ys).setMarker(SeriesMarkers.NONE);
         return chart;
     }
 

@@ -1312,6 +1312,11 @@ public final class PeerEngine {
                 p.parentMask |= bit;
                 depth[k] = p.depth[k] >= MAX_DEPTH ? DETACHED : p.depth[k] + 1;
                 lastPushNs[k] = nowNs;
+                if (depth[k] != DETACHED) {
+                    // Tell the neighbours at once that this node can now be a parent in k: trees then grow a
+                    // level per round trip instead of per buffer-map interval.
+                    sendBufferMaps(nowNs);
+                }
             } else if (r.getAccepted()) {
                 // Already have a parent for k (switching): take the better one, drop the other.
                 Peer old = parent[k];
