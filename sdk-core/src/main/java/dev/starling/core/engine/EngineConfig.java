@@ -17,10 +17,14 @@ import dev.starling.api.StreamConfig;
  * @param maxRequestsPerPeer outstanding requests per neighbour
  * @param pexIntervalMs     how often addresses are exchanged
  * @param strategy          how pieces move (baselines for comparison)
+ * @param gapMarginMs       a missing piece is skipped this long before its estimated deadline (the estimate of
+ *                          the broadcaster's clock trails it by up to a path's delay); at most a quarter of the
+ *                          playout delay
  */
 public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int bufferMapIntervalMs,
                            int outboundPeers, int serverFanout, double serverRepairShare, int pushGraceMs,
-                           int requestTimeoutMs, int maxRequestsPerPeer, int pexIntervalMs, Strategy strategy) {
+                           int requestTimeoutMs, int maxRequestsPerPeer, int pexIntervalMs, Strategy strategy,
+                           int gapMarginMs) {
 
     /** Validates. */
     public EngineConfig {
@@ -53,6 +57,7 @@ public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int 
         private int maxRequestsPerPeer = 6;
         private int pexIntervalMs = 10_000;
         private Strategy strategy = Strategy.DEFAULT;
+        private int gapMarginMs = 250;
 
         private Builder() {
         }
@@ -83,10 +88,14 @@ public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int 
         /** @param v distribution strategy */
         public Builder strategy(Strategy v) { strategy = v; return this; }
 
+        /** @param v gap margin, ms */
+        public Builder gapMarginMs(int v) { gapMarginMs = v; return this; }
+
         /** @return the config */
         public EngineConfig build() {
             return new EngineConfig(stream, substreams, tickMs, bufferMapIntervalMs, outboundPeers, serverFanout,
-                    serverRepairShare, pushGraceMs, requestTimeoutMs, maxRequestsPerPeer, pexIntervalMs, strategy);
+                    serverRepairShare, pushGraceMs, requestTimeoutMs, maxRequestsPerPeer, pexIntervalMs, strategy,
+                    gapMarginMs);
         }
     }
 }

@@ -100,6 +100,7 @@ public final class PeerEngine {
     private final int windowPieces;
     private final long pieceIntervalUs;
     private final long repairQueueLimitBytes;
+    private final long gapMarginUs;
     private int listenPort;
 
     // Peers, in connection order (deterministic iteration), and candidates.
@@ -202,6 +203,7 @@ public final class PeerEngine {
             this.slotCapacity = (int) Math.min(256, (long) (PUSH_SHARE * uploadCapacityBps * substreams / bitrate));
         }
         this.playoutUs = cfg.stream().playoutDelayMs() * 1000;
+        this.gapMarginUs = Math.min(cfg.gapMarginMs() * 1000L, playoutUs / 4);
         this.pieceIntervalUs = Math.max(1, cfg.stream().pieceBytes() * 8L * 1_000_000 / bitrate);
         // A repair may add at most 150 ms of backlog in front of the pushes (two pieces at least).
         this.repairQueueLimitBytes = Math.max(2L * cfg.stream().pieceBytes(),
@@ -984,8 +986,10 @@ public final class PeerEngine {
             while (nextHeld <= newestSeq && held(nextHeld) == null) {
                 nextHeld++;
             }
+            // Skip a little before the estimated deadline: the estimate trails the broadcaster's clock by up to
+            // a path's delay, and everything behind a missing piece waits for it.
             Piece after = held(nextHeld);
-            if (after == null || after.publishTimeUs() + playoutUs > bNow) {
+            if (after == null || after.publishTimeUs() + playoutUs - gapMarginUs > bNow) {
                 return;
             }
             long to = nextHeld - 1;
