@@ -42,7 +42,7 @@ public final class SimCommand implements Callable<Integer> {
     long playoutDelayMs;
 
     @Option(names = "--upload-dist", defaultValue = "heterogeneous",
-            description = "heterogeneous (20% of viewers upload 0.5x the bitrate, 50% 1.2x, 30% 3x) or uniform:X (default ${DEFAULT-VALUE}).")
+            description = "heterogeneous (20%% of viewers upload 0.5x the bitrate, 50%% 1.2x, 30%% 3x) or uniform:X (default ${DEFAULT-VALUE}).")
     String uploadDist;
 
     @Option(names = "--latency-ms", defaultValue = "5-75", description = "One-way latency range LO-HI, uniform (default ${DEFAULT-VALUE}).")
