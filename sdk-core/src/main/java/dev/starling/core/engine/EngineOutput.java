@@ -32,7 +32,4 @@ public interface EngineOutput {
 
     /** The broadcaster ended the epoch and everything before the end was delivered or skipped. */
     void endOfStream(long epoch);
-
-    /** Marker for a closed engine. */
-    enum Closed { INSTANCE }
 }

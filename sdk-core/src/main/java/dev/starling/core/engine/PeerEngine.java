@@ -162,7 +162,7 @@ public final class PeerEngine {
     private long nextMaintenanceNs;
     private long nextHousekeepingNs;
 
-    private EngineOutput.Closed closed;
+    private boolean closed;
 
 
     /**
@@ -267,7 +267,7 @@ public final class PeerEngine {
 
     /** A connection is up; the engine greets it. */
     public void onConnected(long peerId, InetSocketAddress address, boolean inbound, long nowNs) {
-        if (closed != null) {
+        if (closed) {
             out.disconnect(peerId, "node closing");
             return;
         }
@@ -373,7 +373,7 @@ public final class PeerEngine {
         if (!isBroadcaster) {
             throw new IllegalStateException("only a broadcaster publishes");
         }
-        if (closed != null || eosSeq >= 0) {
+        if (closed || eosSeq >= 0) {
             payload.release();
             throw new IllegalStateException("stream already ended");
         }
@@ -404,7 +404,7 @@ public final class PeerEngine {
 
     /** Closes every connection; the engine does nothing more. */
     public void close(long nowNs) {
-        closed = EngineOutput.Closed.INSTANCE;
+        closed = true;
         for (Peer p : new ArrayList<>(peers.values())) {
             if (p.handshaken) {
                 sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("closing")).build());
@@ -428,7 +428,7 @@ public final class PeerEngine {
 
     /** Runs what is due: deadlines and gaps, repair, tree upkeep, buffer maps, peer exchange, dialing. */
     public void onTimer(long nowNs) {
-        if (closed != null) {
+        if (closed) {
             return;
         }
         if (nowNs < nextTickNs) {
@@ -493,7 +493,7 @@ public final class PeerEngine {
         for (Peer other : peers.values()) {
             if (other != p && other.handshaken && Arrays.equals(other.peerId, remoteId)) {
                 // Both dialed each other: keep the link dialed by the node with the smaller id, on both sides.
-                Peer keep = dialerId(other).compareTo(dialerId(p)) <= 0 ? other : p;
+                Peer keep = Arrays.compareUnsigned(dialerId(other), dialerId(p)) <= 0 ? other : p;
                 dropPeer(keep == p ? other : p, "duplicate connection", false, nowNs);
                 if (keep != p) {
                     return;
@@ -528,8 +528,8 @@ public final class PeerEngine {
         }
     }
 
-    private java.math.BigInteger dialerId(Peer p) {
-        return new java.math.BigInteger(1, p.inbound ? p.peerId : localPeerId);
+    private byte[] dialerId(Peer p) {
+        return p.inbound ? p.peerId : localPeerId;
     }
 
     private int countHandshaken() {

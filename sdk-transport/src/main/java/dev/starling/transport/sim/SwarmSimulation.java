@@ -246,21 +246,6 @@ public final class SwarmSimulation {
         this.verifier = new CachingVerifier(new Ed25519PieceVerifier(keys.channelId()));
     }
 
-    /** @return pieces delivered by all viewers in each virtual second */
-    public long[] deliveredPerSecond() {
-        return deliveredPerSecond.clone();
-    }
-
-    /** @return pieces skipped by all viewers in each virtual second */
-    public long[] missedPerSecond() {
-        return missedPerSecond.clone();
-    }
-
-    /** @return the network (for tests that add their own nodes) */
-    public SimNetwork network() {
-        return net;
-    }
-
     private EngineConfig engineConfig() {
         return EngineConfig.builder().stream(stream).substreams(cfg.substreams()).strategy(cfg.strategy()).build();
     }
