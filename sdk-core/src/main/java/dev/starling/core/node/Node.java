@@ -52,6 +52,7 @@ public final class Node implements ConnectionHandler, EngineOutput {
     private DeliveryQueue appQueue;
     private volatile Stats stats;
     private InetSocketAddress boundAddress;
+    private Runnable closeListener;
 
     /**
      * @param transport     the transport (its loop runs everything)
@@ -129,6 +130,14 @@ public final class Node implements ConnectionHandler, EngineOutput {
         }
         stats = engine.stats();
         transport.close();
+        if (closeListener != null) {
+            closeListener.run();
+        }
+    }
+
+    /** Runs {@code listener} on the loop once {@link #close()} has run (a runtime waits on it to free threads). */
+    public void onClosed(Runnable listener) {
+        this.closeListener = listener;
     }
 
     /** @return whether {@link #close()} ran */

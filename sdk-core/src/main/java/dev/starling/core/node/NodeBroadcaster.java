@@ -14,7 +14,9 @@ import java.util.function.LongSupplier;
  * node's loop, in call order. The wall clock for publish times is handed in (sdk-core reads no clock).
  */
 public final class NodeBroadcaster implements Broadcaster {
-    private static final long CLOSE_LINGER_NS = 1_000_000_000L;
+    /** How long {@link #close()} lets the end of stream leave before the node closes. */
+    public static final long CLOSE_LINGER_MS = 1_000;
+    private static final long CLOSE_LINGER_NS = CLOSE_LINGER_MS * 1_000_000L;
 
     private final Node node;
     private final ChannelLink link;

@@ -265,6 +265,12 @@ public final class SimTransport implements Transport, TransportLoop {
 
         @Override
         public void send(byte[] header, Payload payload) {
+            if (header.length == 0 || header.length > FrameLimits.MAX_HEADER_BYTES
+                    || payload.length() > FrameLimits.MAX_PAYLOAD_BYTES) {
+                payload.release();
+                throw new IllegalArgumentException("frame over the limits: header " + header.length
+                        + " bytes, payload " + payload.length() + " bytes");
+            }
             sendRaw(header, payload, corrupter() != null && payload.length() > 0);
             if (payload.length() == 0) {
                 owner.forgeAlong(this);
@@ -276,7 +282,7 @@ public final class SimTransport implements Transport, TransportLoop {
         }
 
         void sendRaw(byte[] header, Payload payload, boolean forged) {
-            if (closed || header.length > FrameLimits.MAX_HEADER_BYTES || payload.length() > FrameLimits.MAX_PAYLOAD_BYTES) {
+            if (closed) {
                 payload.release();
                 return;
             }
@@ -331,7 +337,7 @@ public final class SimTransport implements Transport, TransportLoop {
                 return;
             }
             closed = true;
-            if (owner.connections.remove(id) != null) {
+            if (owner.connections.remove(id) != null && !owner.closed) { // a closed transport's handler hears no more
                 owner.handler.onDisconnected(this, reason);
             }
         }

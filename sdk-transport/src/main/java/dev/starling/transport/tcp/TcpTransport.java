@@ -1,0 +1,499 @@
+package dev.starling.transport.tcp;
+
+import dev.starling.api.spi.Connection;
+import dev.starling.api.spi.ConnectionHandler;
+import dev.starling.api.spi.FrameLimits;
+import dev.starling.api.spi.HeapPayload;
+import dev.starling.api.spi.Payload;
+import dev.starling.api.spi.Transport;
+import dev.starling.api.spi.TransportLoop;
+import dev.starling.transport.netty.ByteBufPayload;
+import dev.starling.transport.netty.Frame;
+import dev.starling.transport.netty.NettyLoop;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Promise;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code tcp} transport on Netty: length-prefixed frames ({@link FrameEncoder}, {@link FrameDecoder}) with a
+ * hard maximum, IPv4 and IPv6. Every channel of one transport lives on one event loop, the same one its node's
+ * engine runs on, so the engine needs no locks. Piece payloads received here are slices of the socket's buffers
+ * and go out to other peers as the same buffers, reference counted, never copied.
+ *
+ * <p>Limits: at most {@link TcpConfig#maxConnections()} links; a link must deliver its first frame within the
+ * handshake timeout and some frame within every idle timeout; a link whose unsent queue passes
+ * {@link TcpConfig#maxQueuedBytes()} is closed. Each refusal and close is logged with the peer and the reason.
+ *
+ * <p>Built with its own one-thread event loop group, which {@link #close()} shuts down; or on a loop of a shared
+ * group, which stays up (many nodes in one process, as in {@code demo --transport tcp}).
+ */
+public final class TcpTransport implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
+
+    private final TcpConfig config;
+    private final EventLoopGroup ownedGroup;
+    private final NettyLoop loop;
+    private final Bootstrap dialer;
+    /** Every channel this transport holds, pending dials included (for the connection limit and close). */
+    private final Set<Channel> channels = new HashSet<>();
+    private final Map<Long, TcpConnection> connections = new HashMap<>();
+    private final List<TcpConnection> unflushed = new ArrayList<>();
+    private ConnectionHandler handler;
+    private Channel serverChannel;
+    private long nextConnectionId = 1;
+    private final Promise<Void> closedOnLoop;
+    private volatile boolean closed;
+
+    /** A transport with the default settings on its own event loop thread. */
+    public TcpTransport() {
+        this(TcpConfig.defaults());
+    }
+
+    /** A transport on its own event loop thread, which {@link #close()} stops. */
+    public TcpTransport(TcpConfig config) {
+        this(config, new NioEventLoopGroup(1, new DefaultThreadFactory("starling-tcp", true)), true);
+    }
+
+    /** A transport on the next loop of a shared group, which {@link #close()} leaves running. */
+    public TcpTransport(TcpConfig config, EventLoopGroup sharedGroup) {
+        this(config, sharedGroup, false);
+    }
+
+    private TcpTransport(TcpConfig config, EventLoopGroup group, boolean owned) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.ownedGroup = owned ? group : null;
+        EventLoop eventLoop = group.next();
+        this.loop = new NettyLoop(eventLoop);
+        this.closedOnLoop = eventLoop.newPromise();
+        this.dialer = new Bootstrap().group(eventLoop).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .handler(new LinkInitializer(false));
+    }
+
+    private WriteBufferWaterMark waterMark() {
+        return new WriteBufferWaterMark(config.writeLowWaterBytes(), config.writeHighWaterBytes());
+    }
+
+    /** @return the settings */
+    public TcpConfig config() {
+        return config;
+    }
+
+    @Override
+    public TransportLoop loop() {
+        return loop;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The socket is bound before this returns (so a busy port fails here, with its {@link IOException}); it
+     * starts accepting on the loop right after. Callable from any thread.
+     */
+    @Override
+    public InetSocketAddress listen(InetSocketAddress bindAddress, ConnectionHandler h) throws IOException {
+        Objects.requireNonNull(h, "handler");
+        if (closed) {
+            throw new IOException("transport is closed");
+        }
+        if (serverChannel != null) {
+            throw new IllegalStateException("already listening on " + serverChannel.localAddress());
+        }
+        this.handler = h;
+        ServerSocketChannel socket = ServerSocketChannel.open();
+        try {
+            socket.bind(bindAddress, 128);
+        } catch (IOException e) {
+            socket.close();
+            throw new IOException("cannot listen on " + bindAddress + ": " + e.getMessage(), e);
+        }
+        InetSocketAddress bound = (InetSocketAddress) socket.getLocalAddress();
+        ServerBootstrap acceptor = new ServerBootstrap().group(loop.eventLoop(), loop.eventLoop())
+                .channelFactory((io.netty.channel.ChannelFactory<ServerChannel>) () -> new NioServerSocketChannel(socket))
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
+                .childHandler(new LinkInitializer(true));
+        serverChannel = acceptor.register().channel();
+        log.debug("listening on {}", bound);
+        return bound;
+    }
+
+    @Override
+    public void handler(ConnectionHandler h) {
+        this.handler = Objects.requireNonNull(h, "handler");
+    }
+
+    @Override
+    public void connect(InetSocketAddress remote) {
+        if (!loop.inLoop()) {
+            loop.execute(() -> connect(remote));
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        if (channels.size() >= config.maxConnections()) {
+            String reason = "connection limit of " + config.maxConnections() + " reached";
+            log.debug("not dialling {}: {}", remote, reason);
+            loop.execute(() -> {
+                if (!closed) {
+                    handler.onConnectFailed(remote, reason);
+                }
+            });
+            return;
+        }
+        ChannelFuture dial = dialer.connect(remote);
+        channels.add(dial.channel());
+        dial.addListener(f -> {
+            if (!f.isSuccess()) {
+                channels.remove(dial.channel());
+                String reason = describe(f.cause());
+                log.debug("connect to {} failed: {}", remote, reason);
+                if (!closed) {
+                    handler.onConnectFailed(remote, reason);
+                }
+            }
+        });
+    }
+
+    /**
+     * Closes every link and the listening socket; with its own event loop, also stops that thread. Called from
+     * outside the loop, returns once all of it is released. No handler events follow.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (!closed) {
+                closed = true;
+                closeOnLoop();
+            }
+        }
+        if (loop.inLoop()) {
+            return; // the loop cannot wait for itself; what was started above finishes right after this task
+        }
+        if (ownedGroup != null) {
+            ownedGroup.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        } else {
+            closedOnLoop.awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void closeOnLoop() {
+        try {
+            loop.execute(() -> {
+                if (serverChannel != null) {
+                    serverChannel.close();
+                }
+                for (Channel c : new ArrayList<>(channels)) {
+                    c.close();
+                }
+                closedOnLoop.trySuccess(null);
+            });
+        } catch (RejectedExecutionException e) {
+            closedOnLoop.trySuccess(null); // the group is already shut down: nothing of ours is left running
+        }
+        if (ownedGroup != null) {
+            // Graceful: the close task above and the channels' close events run before the thread stops.
+            ownedGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    private void flushLater(TcpConnection c) {
+        if (c.flushPending) {
+            return;
+        }
+        c.flushPending = true;
+        if (unflushed.isEmpty()) {
+            // One flush per burst of sends: the engine queues a piece to several peers in one task.
+            loop.execute(this::flushAll);
+        }
+        unflushed.add(c);
+    }
+
+    private void flushAll() {
+        for (TcpConnection c : unflushed) {
+            c.flushPending = false;
+            c.channel.flush();
+        }
+        unflushed.clear();
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause instanceof DecoderException && cause.getMessage() != null) {
+            return "bad frame: " + (cause.getCause() != null ? cause.getCause().getMessage() : cause.getMessage());
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    /** Builds a link's pipeline: idle timer, frame codec, and the handler that feeds the node. */
+    private final class LinkInitializer extends ChannelInitializer<SocketChannel> {
+        private final boolean inbound;
+
+        LinkInitializer(boolean inbound) {
+            this.inbound = inbound;
+        }
+
+        @Override
+        protected void initChannel(SocketChannel ch) {
+            if (inbound) {
+                if (closed || channels.size() >= config.maxConnections()) {
+                    log.debug("refusing {}: {}", ch.remoteAddress(),
+                            closed ? "transport closed" : "connection limit of " + config.maxConnections() + " reached");
+                    ch.close();
+                    return;
+                }
+                channels.add(ch);
+            }
+            ch.closeFuture().addListener(f -> channels.remove(ch));
+            ch.pipeline()
+                    .addLast("idle", new IdleStateHandler(config.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS))
+                    .addLast("decoder", new FrameDecoder())
+                    .addLast("encoder", FrameEncoder.INSTANCE)
+                    .addLast("link", new LinkHandler(inbound));
+        }
+    }
+
+    /** Turns one channel's events into {@link ConnectionHandler} calls. */
+    private final class LinkHandler extends ChannelInboundHandlerAdapter {
+        private final boolean inbound;
+        private TcpConnection connection;
+
+        LinkHandler(boolean inbound) {
+            this.inbound = inbound;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            Channel ch = ctx.channel();
+            InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+            connection = new TcpConnection(nextConnectionId++, ch, remote, inbound);
+            connections.put(connection.id, connection);
+            TcpConnection c = connection;
+            ch.eventLoop().schedule(() -> {
+                if (!c.gotFrame) {
+                    c.close("no frame within the handshake timeout of " + config.handshakeTimeoutMs() + " ms");
+                }
+            }, config.handshakeTimeoutMs(), TimeUnit.MILLISECONDS);
+            log.debug("{} up", c);
+            if (closed) {
+                c.close("transport closed");
+                return;
+            }
+            handler.onConnected(c);
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Frame frame = (Frame) msg;
+            TcpConnection c = connection;
+            if (c == null || c.closeReason != null || closed) {
+                frame.release();
+                return;
+            }
+            c.gotFrame = true;
+            ByteBuf payload = frame.payload();
+            Payload p;
+            if (payload.isReadable()) {
+                p = new ByteBufPayload(payload);
+            } else {
+                payload.release();
+                p = Payload.empty();
+            }
+            handler.onFrame(c, frame.header(), p);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            TcpConnection c = connection;
+            if (c != null && !closed) {
+                handler.onWritabilityChanged(c, ctx.channel().isWritable());
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent && connection != null) {
+                connection.close("nothing received for " + config.idleTimeoutMs() + " ms");
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            String reason = describe(cause);
+            if (cause instanceof DecoderException) {
+                log.info("dropping {}: {}", connection != null ? connection : ctx.channel().remoteAddress(), reason);
+            } else {
+                log.debug("{} failed: {}", connection != null ? connection : ctx.channel().remoteAddress(), reason);
+            }
+            if (connection != null) {
+                connection.close(reason);
+            } else {
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            TcpConnection c = connection;
+            if (c != null) {
+                connections.remove(c.id);
+                String reason = c.closeReason != null ? c.closeReason : "closed by peer";
+                log.debug("{} closed: {}", c, reason);
+                if (!closed) {
+                    handler.onDisconnected(c, reason);
+                }
+            }
+            ctx.fireChannelInactive();
+        }
+    }
+
+    /** One TCP link. */
+    private final class TcpConnection implements Connection {
+        private final long id;
+        private final Channel channel;
+        private final InetSocketAddress remote;
+        private final boolean inbound;
+        private boolean gotFrame;
+        private boolean flushPending;
+        private String closeReason;
+
+        TcpConnection(long id, Channel channel, InetSocketAddress remote, boolean inbound) {
+            this.id = id;
+            this.channel = channel;
+            this.remote = remote;
+            this.inbound = inbound;
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return remote;
+        }
+
+        @Override
+        public boolean inbound() {
+            return inbound;
+        }
+
+        @Override
+        public void send(byte[] header, Payload payload) {
+            if (header.length == 0 || header.length > FrameLimits.MAX_HEADER_BYTES
+                    || payload.length() > FrameLimits.MAX_PAYLOAD_BYTES) {
+                payload.release();
+                throw new IllegalArgumentException("frame over the limits: header " + header.length
+                        + " bytes, payload " + payload.length() + " bytes");
+            }
+            if (!loop.inLoop()) {
+                loop.execute(() -> send(header, payload));
+                return;
+            }
+            if (closeReason != null || !channel.isActive()) {
+                payload.release();
+                return;
+            }
+            channel.write(new Frame(header, toByteBuf(payload)), channel.voidPromise());
+            long queued = queuedBytes();
+            if (queued > config.maxQueuedBytes()) {
+                close("peer too slow: " + queued + " bytes unsent");
+                return;
+            }
+            flushLater(this);
+        }
+
+        /** Takes over the payload's reference; never copies a Netty or heap payload. */
+        private ByteBuf toByteBuf(Payload payload) {
+            if (payload instanceof ByteBufPayload b) {
+                // A duplicate per link: each write moves its own reader index over the shared bytes.
+                ByteBuf dup = b.buf().retainedDuplicate();
+                payload.release();
+                return dup;
+            }
+            if (payload.length() == 0) {
+                payload.release();
+                return Unpooled.EMPTY_BUFFER;
+            }
+            if (payload instanceof HeapPayload) {
+                // Immutable and not reference counted: wrapping is safe for as long as the write needs.
+                return Unpooled.wrappedBuffer(payload.readOnlyBuffer());
+            }
+            ByteBuf copy = channel.alloc().buffer(payload.length());
+            copy.writeBytes(payload.readOnlyBuffer());
+            payload.release();
+            return copy;
+        }
+
+        @Override
+        public long queuedBytes() {
+            ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+            return out == null ? 0 : out.totalPendingWriteBytes();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return channel.isWritable();
+        }
+
+        @Override
+        public void close(String reason) {
+            if (!loop.inLoop()) {
+                loop.execute(() -> close(reason));
+                return;
+            }
+            if (closeReason == null) {
+                closeReason = reason;
+                log.debug("closing {}: {}", this, reason);
+            }
+            channel.close();
+        }
+
+        @Override
+        public String toString() {
+            return "tcp " + id + (inbound ? " from " : " to ") + remote;
+        }
+    }
+}
