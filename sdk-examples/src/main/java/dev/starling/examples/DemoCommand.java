@@ -1,5 +1,6 @@
 package dev.starling.examples;
 
+import dev.starling.api.StreamConfig;
 import dev.starling.transport.sim.SwarmSimulation;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,7 +15,8 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--transport", defaultValue = "sim", description = "sim (tcp and udp: not yet available).")
+    @Option(names = "--transport", defaultValue = "sim",
+            description = "sim (a simulated network in virtual time) or tcp (real sockets on loopback, one port per node); default ${DEFAULT-VALUE}.")
     String transport;
 
     @Option(names = "--viewers", defaultValue = "50", description = "Viewers (default ${DEFAULT-VALUE}).")
@@ -23,43 +25,76 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration-s", defaultValue = "30", description = "Seconds of stream (default ${DEFAULT-VALUE}).")
     int durationS;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Simulation seed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the simulation, the loss and the stream content (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--loss", defaultValue = "0", description = "Frame loss probability (default ${DEFAULT-VALUE}).")
+    @Option(names = "--loss", defaultValue = "0",
+            description = "Probability that a frame is lost (default ${DEFAULT-VALUE}); over tcp, received frames are dropped at random.")
     double loss;
 
     @Option(names = "--json", description = "Print one JSON object with the figures on the last line.")
     boolean json;
 
+    @Option(names = "--warmup-s", defaultValue = "3",
+            description = "tcp: pieces published in the first seconds are not counted in continuity (default ${DEFAULT-VALUE}).")
+    int warmupS;
+
     @Override
-    public Integer call() {
-        if (!transport.equals("sim")) {
-            spec.commandLine().getErr().println("starling demo: transport '" + transport
-                    + "' is not available yet; use --transport sim");
+    public Integer call() throws InterruptedException {
+        var err = spec.commandLine().getErr();
+        if (viewers < 1 || durationS < 1) {
+            err.println("starling demo: --viewers and --duration-s must be at least 1");
             return 2;
         }
-        SwarmSimulation.Result r = new SwarmSimulation(SwarmSimulation.Config.builder().viewers(viewers)
-                .durationS(durationS).seed(seed).loss(loss).latencyMs(10, 100).viewerUploadX(2.0).build())
-                .run(json ? null : System.err);
+        if (!(loss >= 0 && loss < 1)) {
+            err.println("starling demo: --loss must be in [0, 1), got " + loss);
+            return 2;
+        }
+        Json j;
+        switch (transport) {
+            case "sim" -> j = simulated();
+            case "tcp" -> j = loopback();
+            default -> {
+                err.println("starling demo: unknown transport '" + transport + "'; use sim or tcp (udp is not available yet)");
+                return 2;
+            }
+        }
         var out = spec.commandLine().getOut();
-        Json j = Json.object().put("transport", transport).put("viewers", viewers).put("streamBytes", r.streamBytes())
-                .put("serverUploadRatio", r.serverUploadRatio()).put("p2pShare", r.p2pShare())
-                .put("continuity", r.continuity()).put("latencyMsP50", r.latencyMsP50())
-                .put("latencyMsP99", r.latencyMsP99()).put("corruptBytes", r.corruptBytes());
         if (json) {
             out.println(j);
         } else {
+            out.printf("transport          %s%n", transport);
             out.printf("viewers            %d%n", viewers);
-            out.printf("stream bytes       %d%n", r.streamBytes());
-            out.printf("serverUploadRatio  %.3f%n", r.serverUploadRatio());
-            out.printf("p2pShare           %.4f%n", r.p2pShare());
-            out.printf("continuity         %.5f%n", r.continuity());
-            out.printf("latencyMsP50       %d%n", r.latencyMsP50());
-            out.printf("latencyMsP99       %d%n", r.latencyMsP99());
-            out.printf("corruptBytes       %d%n", r.corruptBytes());
+            out.printf("stream bytes       %d%n", j.getLong("streamBytes"));
+            out.printf("serverUploadRatio  %.3f%n", j.getDouble("serverUploadRatio"));
+            out.printf("p2pShare           %.4f%n", j.getDouble("p2pShare"));
+            out.printf("continuity         %.5f%n", j.getDouble("continuity"));
+            out.printf("latencyMsP50       %d%n", j.getLong("latencyMsP50"));
+            out.printf("latencyMsP99       %d%n", j.getLong("latencyMsP99"));
+            out.printf("corruptBytes       %d%n", j.getLong("corruptBytes"));
         }
         out.flush();
         return 0;
+    }
+
+    private Json simulated() {
+        SwarmSimulation.Result r = new SwarmSimulation(SwarmSimulation.Config.builder().viewers(viewers)
+                .durationS(durationS).seed(seed).loss(loss).latencyMs(10, 100).viewerUploadX(2.0).build())
+                .run(json ? null : System.err);
+        return Json.object().put("transport", transport).put("viewers", viewers).put("streamBytes", r.streamBytes())
+                .put("serverUploadRatio", r.serverUploadRatio()).put("p2pShare", r.p2pShare())
+                .put("continuity", r.continuity()).put("latencyMsP50", r.latencyMsP50())
+                .put("latencyMsP99", r.latencyMsP99()).put("corruptBytes", r.corruptBytes());
+    }
+
+    private Json loopback() throws InterruptedException {
+        LoopbackSwarm.Result r = new LoopbackSwarm(new LoopbackSwarm.Settings(transport, viewers, durationS,
+                Math.min(warmupS, durationS - 1), loss, seed, StreamConfig.defaults()), json ? null : System.err).run();
+        return Json.object().put("transport", transport).put("viewers", viewers).put("streamBytes", r.streamBytes())
+                .put("serverUploadRatio", r.serverUploadRatio()).put("p2pShare", r.p2pShare())
+                .put("continuity", r.continuity()).put("latencyMsP50", r.latencyMsP50())
+                .put("latencyMsP99", r.latencyMsP99()).put("corruptBytes", r.corruptBytes())
+                .put("piecesMissed", r.piecesMissed()).put("viewersEnded", r.viewersEnded())
+                .put("warmupS", Math.min(warmupS, durationS - 1)).put("loss", loss);
     }
 }

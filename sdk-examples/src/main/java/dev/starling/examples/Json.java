@@ -39,6 +39,18 @@ public final class Json {
         return this;
     }
 
+    /** @return a number field as a long (0 if absent or null) */
+    public long getLong(String key) {
+        String v = fields.get(key);
+        return v == null || v.equals("null") ? 0 : (long) Double.parseDouble(v);
+    }
+
+    /** @return a number field as a double (NaN if absent or null) */
+    public double getDouble(String key) {
+        String v = fields.get(key);
+        return v == null || v.equals("null") ? Double.NaN : Double.parseDouble(v);
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("{");

@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RecordingLeakDetector<T> extends ResourceLeakDetector<T> {
     private static final List<String> LEAKS = new CopyOnWriteArrayList<>();
+    private static volatile boolean quiet;
 
     public RecordingLeakDetector(Class<?> resourceType, int samplingInterval, long maxActive) {
         super(resourceType, samplingInterval, maxActive);
@@ -46,6 +47,16 @@ public final class RecordingLeakDetector<T> extends ResourceLeakDetector<T> {
         return leaks();
     }
 
+    /** Records leaks without logging them (for the test that leaks on purpose). */
+    public static void quiet(boolean q) {
+        quiet = q;
+    }
+
+    /** Forgets the leaks seen so far (for the test that leaks on purpose). */
+    public static void clear() {
+        LEAKS.clear();
+    }
+
     @Override
     protected boolean needReport() {
         return true;
@@ -54,12 +65,16 @@ public final class RecordingLeakDetector<T> extends ResourceLeakDetector<T> {
     @Override
     protected void reportTracedLeak(String resourceType, String records) {
         LEAKS.add(resourceType + " leaked:" + records);
-        super.reportTracedLeak(resourceType, records);
+        if (!quiet) {
+            super.reportTracedLeak(resourceType, records);
+        }
     }
 
     @Override
     protected void reportUntracedLeak(String resourceType) {
         LEAKS.add(resourceType + " leaked (untraced)");
-        super.reportUntracedLeak(resourceType);
+        if (!quiet) {
+            super.reportUntracedLeak(resourceType);
+        }
     }
 }

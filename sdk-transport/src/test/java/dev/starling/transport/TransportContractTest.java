@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class TransportContractTest {
     /** Guards and signals every recorder's events, so a waiting test wakes on any of them. */
-    protected static final Object EVENTS = new Object();
+    public static final Object EVENTS = new Object();
 
     private final List<Transport> open = new ArrayList<>();
     protected Transport a;
@@ -237,7 +237,7 @@ public abstract class TransportContractTest {
     }
 
     /** Records a handler's events, copying payloads and releasing them at once. Thread-safe. */
-    protected static final class Recorder implements ConnectionHandler {
+    public static final class Recorder implements ConnectionHandler {
         private final List<Connection> connected = new ArrayList<>();
         private final List<byte[][]> frames = new ArrayList<>();
         private final List<String> disconnected = new ArrayList<>();

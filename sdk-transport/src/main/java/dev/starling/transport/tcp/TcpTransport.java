@@ -16,6 +16,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -64,6 +65,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
+    /** How long a closing link may take to send what was queued before it. */
+    private static final long LINGER_MS = 2_000;
 
     private final TcpConfig config;
     private final EventLoopGroup ownedGroup;
@@ -222,6 +225,7 @@ public final class TcpTransport implements Transport {
                     serverChannel.close();
                 }
                 for (Channel c : new ArrayList<>(channels)) {
+                    c.flush(); // what the node said last (its goodbyes) goes out with what the socket takes now
                     c.close();
                 }
                 closedOnLoop.trySuccess(null);
@@ -308,12 +312,12 @@ public final class TcpTransport implements Transport {
             TcpConnection c = connection;
             ch.eventLoop().schedule(() -> {
                 if (!c.gotFrame) {
-                    c.close("no frame within the handshake timeout of " + config.handshakeTimeoutMs() + " ms");
+                    c.abort("no frame within the handshake timeout of " + config.handshakeTimeoutMs() + " ms");
                 }
             }, config.handshakeTimeoutMs(), TimeUnit.MILLISECONDS);
             log.debug("{} up", c);
             if (closed) {
-                c.close("transport closed");
+                c.abort("transport closed");
                 return;
             }
             handler.onConnected(c);
@@ -352,7 +356,7 @@ public final class TcpTransport implements Transport {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof IdleStateEvent && connection != null) {
-                connection.close("nothing received for " + config.idleTimeoutMs() + " ms");
+                connection.abort("nothing received for " + config.idleTimeoutMs() + " ms");
             } else {
                 ctx.fireUserEventTriggered(evt);
             }
@@ -367,7 +371,7 @@ public final class TcpTransport implements Transport {
                 log.debug("{} failed: {}", connection != null ? connection : ctx.channel().remoteAddress(), reason);
             }
             if (connection != null) {
-                connection.close(reason);
+                connection.abort(reason);
             } else {
                 ctx.close();
             }
@@ -439,7 +443,7 @@ public final class TcpTransport implements Transport {
             channel.write(new Frame(header, toByteBuf(payload)), channel.voidPromise());
             long queued = queuedBytes();
             if (queued > config.maxQueuedBytes()) {
-                close("peer too slow: " + queued + " bytes unsent");
+                abort("peer too slow: " + queued + " bytes unsent");
                 return;
             }
             flushLater(this);
@@ -478,17 +482,36 @@ public final class TcpTransport implements Transport {
             return channel.isWritable();
         }
 
+        /**
+         * Sends what is queued, then closes: a node's last words (a goodbye, peer exchange) reach the peer, as
+         * over any stream socket. A peer that does not read them within {@link #LINGER_MS} is cut off.
+         */
         @Override
         public void close(String reason) {
             if (!loop.inLoop()) {
                 loop.execute(() -> close(reason));
                 return;
             }
-            if (closeReason == null) {
-                closeReason = reason;
-                log.debug("closing {}: {}", this, reason);
+            if (!noteReason(reason)) {
+                return;
             }
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            channel.eventLoop().schedule(() -> channel.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+        }
+
+        /** Closes now, dropping what is queued: for a peer that broke a rule or stopped reading. */
+        void abort(String reason) {
+            noteReason(reason);
             channel.close();
+        }
+
+        private boolean noteReason(String reason) {
+            if (closeReason != null) {
+                return false;
+            }
+            closeReason = reason;
+            log.debug("closing {}: {}", this, reason);
+            return true;
         }
 
         @Override

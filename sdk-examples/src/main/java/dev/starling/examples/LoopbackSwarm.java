@@ -1,0 +1,243 @@
+package dev.starling.examples;
+
+import dev.starling.api.Broadcaster;
+import dev.starling.api.ChannelKeys;
+import dev.starling.api.ChannelLink;
+import dev.starling.api.Starling;
+import dev.starling.api.Stats;
+import dev.starling.api.StreamConfig;
+import dev.starling.api.Viewer;
+import dev.starling.api.spi.Transport;
+import dev.starling.transport.LossyTransport;
+import dev.starling.transport.tcp.TcpConfig;
+import dev.starling.transport.tcp.TcpTransport;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A broadcaster and N viewers in this process, each on its own loopback port, over a real transport, through the
+ * public API only ({@link Starling#broadcaster}, {@link Starling#viewer}). The broadcaster publishes a synthetic
+ * stream at the configured bitrate, one piece per publish; every piece carries its publish time and sequence
+ * and is otherwise filled from a generator seeded by its sequence, so each viewer checks every byte it gets.
+ *
+ * <p>Continuity counts pieces published after the warm-up: the share of them each viewer played, summed over
+ * viewers. Latency is publish to the viewer's data callback.
+ */
+final class LoopbackSwarm {
+    /** Bytes at the start of each piece: publish time (ns, this process's clock) and sequence. */
+    private static final int STAMP_BYTES = 16;
+
+    /** What a run measured. */
+    record Result(int viewers, long piecesPublished, long streamBytes, double serverUploadRatio, double p2pShare,
+                  double continuity, long latencyMsP50, long latencyMsP99, long corruptBytes, long piecesMissed,
+                  int viewersEnded) {
+    }
+
+    /** Settings of a run. */
+    record Settings(String transport, int viewers, int durationS, int warmupS, double loss, long seed,
+                    StreamConfig stream) {
+    }
+
+    private final Settings settings;
+    private final PrintStream progress;
+
+    LoopbackSwarm(Settings settings, PrintStream progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    Result run() throws InterruptedException {
+        if (!settings.transport().equals("tcp")) {
+            throw new IllegalArgumentException("loopback swarm supports tcp, not " + settings.transport());
+        }
+        StreamConfig stream = settings.stream();
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        EventLoopGroup group = new NioEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                new DefaultThreadFactory("starling-demo", true));
+        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "starling-demo-publisher");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Viewer> viewers = new ArrayList<>();
+        List<Tally> tallies = new ArrayList<>();
+        Broadcaster broadcaster = null;
+        try {
+            broadcaster = Starling.broadcaster(ChannelKeys.generate()).config(stream)
+                    .listen(new InetSocketAddress(loopback, 0)).transport(transport(group, 0)).start();
+            ChannelLink link = broadcaster.link();
+            log("broadcaster at " + link.peers() + "; " + settings.viewers() + " viewers joining");
+            for (int i = 0; i < settings.viewers(); i++) {
+                Tally tally = new Tally(settings.seed());
+                Viewer v = Starling.viewer(link).config(stream).listen(new InetSocketAddress(loopback, 0))
+                        .transport(transport(group, i + 1)).start();
+                v.onData(tally::onData).onEnd(tally.ended::countDown);
+                viewers.add(v);
+                tallies.add(tally);
+            }
+
+            long intervalNs = stream.pieceBytes() * 8L * 1_000_000_000L / stream.bitrateHintBps();
+            long pieces = settings.durationS() * 1_000_000_000L / intervalNs;
+            long rapEvery = Math.max(1, 1_000_000_000L / intervalNs); // a random access point each second
+            long warmupPieces = settings.warmupS() * 1_000_000_000L / intervalNs;
+            AtomicLong published = new AtomicLong();
+            CountDownLatch done = new CountDownLatch(1);
+            Broadcaster b = broadcaster;
+            publisher.scheduleAtFixedRate(() -> {
+                long seq = published.get();
+                if (seq >= pieces) {
+                    done.countDown();
+                    return;
+                }
+                b.publish(piece(settings.seed(), seq, stream.pieceBytes(), System.nanoTime()), seq % rapEvery == 0);
+                published.incrementAndGet();
+                if (seq > 0 && seq % (rapEvery * 10) == 0) {
+                    log(String.format("%4d s published %d pieces", seq / rapEvery, seq));
+                }
+            }, 0, intervalNs, TimeUnit.NANOSECONDS);
+            done.await();
+            publisher.shutdown();
+            Stats serverStats = broadcaster.stats();
+            broadcaster.close(); // end of stream; returns once it has left and the node is closed
+            broadcaster = null;
+            int ended = 0;
+            for (Tally t : tallies) {
+                if (t.ended.await(stream.playoutDelayMs() + 5_000, TimeUnit.MILLISECONDS)) {
+                    ended++;
+                }
+            }
+
+            long streamBytes = pieces * stream.pieceBytes();
+            long fromPeers = 0;
+            long fromServer = 0;
+            long expected = 0;
+            long played = 0;
+            long corrupt = 0;
+            List<Long> latencies = new ArrayList<>();
+            for (int i = 0; i < viewers.size(); i++) {
+                Stats s = viewers.get(i).stats();
+                fromPeers += s.bytesFromPeers();
+                fromServer += s.bytesFromBroadcaster();
+                Tally t = tallies.get(i);
+                synchronized (t) {
+                    expected += pieces - warmupPieces;
+                    played += t.delivered.get((int) warmupPieces, (int) pieces).cardinality();
+                    corrupt += t.corruptBytes;
+                    latencies.addAll(t.latencyNs);
+                }
+            }
+            if (progress != null) {
+                StringBuilder sb = new StringBuilder("first piece played / pieces played, per viewer:");
+                for (Tally t : tallies) {
+                    synchronized (t) {
+                        sb.append(' ').append(t.delivered.nextSetBit(0)).append('/').append(t.delivered.cardinality());
+                    }
+                }
+                log(sb.toString());
+            }
+            long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+            return new Result(settings.viewers(), pieces, streamBytes,
+                    (double) serverStats.bytesUploaded() / streamBytes,
+                    fromPeers + fromServer == 0 ? 0 : (double) fromPeers / (fromPeers + fromServer),
+                    expected == 0 ? 0 : (double) played / expected,
+                    percentileMs(sorted, 0.50), percentileMs(sorted, 0.99), corrupt, expected - played, ended);
+        } finally {
+            publisher.shutdownNow();
+            if (broadcaster != null) {
+                broadcaster.close();
+            }
+            for (Viewer v : viewers) {
+                v.close();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private Transport transport(EventLoopGroup group, int index) {
+        Transport t = new TcpTransport(TcpConfig.defaults(), group);
+        return settings.loss() > 0 ? new LossyTransport(t, settings.loss(), settings.seed() * 1_000_003 + index) : t;
+    }
+
+    private void log(String line) {
+        if (progress != null) {
+            progress.println(line);
+        }
+    }
+
+    private static long percentileMs(long[] sortedNs, double q) {
+        if (sortedNs.length == 0) {
+            return -1;
+        }
+        return sortedNs[(int) Math.min(sortedNs.length - 1, Math.floor(q * sortedNs.length))] / 1_000_000;
+    }
+
+    /** The synthetic piece {@code seq}: its stamp, then bytes drawn from a generator seeded by seed and seq. */
+    static byte[] piece(long seed, long seq, int pieceBytes, long publishNs) {
+        byte[] b = body(seed, seq, pieceBytes);
+        for (int i = 0; i < 8; i++) {
+            b[i] = (byte) (publishNs >>> (56 - 8 * i));
+            b[8 + i] = (byte) (seq >>> (56 - 8 * i));
+        }
+        return b;
+    }
+
+    private static byte[] body(long seed, long seq, int pieceBytes) {
+        byte[] b = new byte[pieceBytes];
+        new SplittableRandom(seed * 31 + seq).nextBytes(b);
+        return b;
+    }
+
+    private static long readLong(byte[] b, int off) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (b[off + i] & 0xFF);
+        }
+        return v;
+    }
+
+    /** One viewer's record: what it played, when, and how many bytes differed from what was published. */
+    static final class Tally {
+        private final long seed;
+        final BitSet delivered = new BitSet();
+        final List<Long> latencyNs = new ArrayList<>();
+        final CountDownLatch ended = new CountDownLatch(1);
+        long corruptBytes;
+
+        Tally(long seed) {
+            this.seed = seed;
+        }
+
+        synchronized void onData(long seq, byte[] bytes) {
+            long now = System.nanoTime();
+            if (bytes.length < STAMP_BYTES || readLong(bytes, 8) != seq) {
+                corruptBytes += bytes.length;
+                return;
+            }
+            byte[] expected = body(seed, seq, bytes.length);
+            long bad = 0;
+            for (int i = STAMP_BYTES; i < bytes.length; i++) {
+                if (bytes[i] != expected[i]) {
+                    bad++;
+                }
+            }
+            corruptBytes += bad;
+            if (bad == 0 && seq < Integer.MAX_VALUE) {
+                delivered.set((int) seq);
+                latencyNs.add(now - readLong(bytes, 0));
+            }
+        }
+    }
+}
