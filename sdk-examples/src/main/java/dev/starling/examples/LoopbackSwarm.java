@@ -9,6 +9,7 @@ import dev.starling.api.StreamConfig;
 import dev.starling.api.Viewer;
 import dev.starling.api.spi.Transport;
 import dev.starling.transport.LossyTransport;
+import dev.starling.transport.sim.SwarmSimulation;
 import dev.starling.transport.tcp.TcpConfig;
 import dev.starling.transport.tcp.TcpTransport;
 import io.netty.channel.EventLoopGroup;
@@ -178,10 +179,8 @@ final class LoopbackSwarm {
     }
 
     private static long percentileMs(long[] sortedNs, double q) {
-        if (sortedNs.length == 0) {
-            return -1;
-        }
-        return sortedNs[(int) Math.min(sortedNs.length - 1, Math.floor(q * sortedNs.length))] / 1_000_000;
+        long ns = SwarmSimulation.percentileOf(sortedNs, q); // the simulated demo's definition
+        return ns < 0 ? -1 : ns / 1_000_000;
     }
 
     /** The synthetic piece {@code seq}: its stamp, then bytes drawn from a generator seeded by seed and seq. */

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.starling.api.spi.Connection;
 import dev.starling.api.spi.ConnectionHandler;
 import dev.starling.api.spi.FrameLimits;
+import dev.starling.api.spi.HeapPayload;
 import dev.starling.api.spi.Payload;
 import dev.starling.api.spi.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -194,31 +194,15 @@ public abstract class TransportContractTest {
     }
 
     /** A payload that counts its references. */
-    protected static final class CountingPayload implements Payload {
-        private final byte[] bytes;
+    protected static final class CountingPayload extends HeapPayload {
         private int refs = 1;
 
         CountingPayload(byte[] bytes) {
-            this.bytes = bytes;
+            super(bytes);
         }
 
         synchronized int refCnt() {
             return refs;
-        }
-
-        @Override
-        public int length() {
-            return bytes.length;
-        }
-
-        @Override
-        public void getBytes(int offset, byte[] dst, int dstOffset, int length) {
-            System.arraycopy(bytes, offset, dst, dstOffset, length);
-        }
-
-        @Override
-        public ByteBuffer readOnlyBuffer() {
-            return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
         }
 
         @Override

@@ -9,6 +9,18 @@ public final class FrameLimits {
     /** The largest frame, header and payload together, plus framing overhead. */
     public static final int MAX_FRAME_BYTES = MAX_HEADER_BYTES + MAX_PAYLOAD_BYTES + 16;
 
+    /**
+     * Checks a frame a node is about to send.
+     *
+     * @throws IllegalArgumentException if the header is empty or either part is over its limit
+     */
+    public static void requireWithinLimits(int headerBytes, int payloadBytes) {
+        if (headerBytes == 0 || headerBytes > MAX_HEADER_BYTES || payloadBytes > MAX_PAYLOAD_BYTES) {
+            throw new IllegalArgumentException("frame over the limits: header " + headerBytes + " bytes, payload "
+                    + payloadBytes + " bytes");
+        }
+    }
+
     private FrameLimits() {
     }
 }

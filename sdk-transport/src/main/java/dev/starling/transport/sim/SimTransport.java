@@ -265,11 +265,11 @@ public final class SimTransport implements Transport, TransportLoop {
 
         @Override
         public void send(byte[] header, Payload payload) {
-            if (header.length == 0 || header.length > FrameLimits.MAX_HEADER_BYTES
-                    || payload.length() > FrameLimits.MAX_PAYLOAD_BYTES) {
+            try {
+                FrameLimits.requireWithinLimits(header.length, payload.length());
+            } catch (IllegalArgumentException e) {
                 payload.release();
-                throw new IllegalArgumentException("frame over the limits: header " + header.length
-                        + " bytes, payload " + payload.length() + " bytes");
+                throw e;
             }
             sendRaw(header, payload, corrupter() != null && payload.length() > 0);
             if (payload.length() == 0) {

@@ -497,7 +497,14 @@ public final class SwarmSimulation {
                 usedShare, sessions);
     }
 
-    private static long percentileOf(long[] sorted, double q) {
+    /**
+     * The nearest-rank percentile, the definition every Starling figure uses.
+     *
+     * @param sorted values in ascending order
+     * @param q      the quantile, in (0, 1]
+     * @return the value, or -1 for no values
+     */
+    public static long percentileOf(long[] sorted, double q) {
         if (sorted.length == 0) {
             return -1;
         }

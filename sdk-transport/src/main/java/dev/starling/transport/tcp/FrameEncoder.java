@@ -5,7 +5,6 @@ import dev.starling.transport.netty.Frame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.MessageToMessageEncoder;
 import java.util.List;
 
@@ -35,11 +34,7 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
         byte[] header = frame.header();
         ByteBuf payload = frame.payload();
         int payloadBytes = payload.readableBytes();
-        if (header.length == 0 || header.length > FrameLimits.MAX_HEADER_BYTES
-                || payloadBytes > FrameLimits.MAX_PAYLOAD_BYTES) {
-            throw new EncoderException("frame over the limits: header " + header.length + " bytes, payload "
-                    + payloadBytes + " bytes");
-        }
+        FrameLimits.requireWithinLimits(header.length, payloadBytes); // Netty wraps it in an EncoderException
         ByteBuf prefix = ctx.alloc().buffer(8 + header.length);
         prefix.writeInt(4 + header.length + payloadBytes).writeInt(header.length).writeBytes(header);
         out.add(prefix);

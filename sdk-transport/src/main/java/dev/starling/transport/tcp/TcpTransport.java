@@ -39,10 +39,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
@@ -74,7 +72,6 @@ public final class TcpTransport implements Transport {
     private final Bootstrap dialer;
     /** Every channel this transport holds, pending dials included (for the connection limit and close). */
     private final Set<Channel> channels = new HashSet<>();
-    private final Map<Long, TcpConnection> connections = new HashMap<>();
     private final List<TcpConnection> unflushed = new ArrayList<>();
     private ConnectionHandler handler;
     private Channel serverChannel;
@@ -308,7 +305,6 @@ public final class TcpTransport implements Transport {
             Channel ch = ctx.channel();
             InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
             connection = new TcpConnection(nextConnectionId++, ch, remote, inbound);
-            connections.put(connection.id, connection);
             TcpConnection c = connection;
             ch.eventLoop().schedule(() -> {
                 if (!c.gotFrame) {
@@ -381,7 +377,6 @@ public final class TcpTransport implements Transport {
         public void channelInactive(ChannelHandlerContext ctx) {
             TcpConnection c = connection;
             if (c != null) {
-                connections.remove(c.id);
                 String reason = c.closeReason != null ? c.closeReason : "closed by peer";
                 log.debug("{} closed: {}", c, reason);
                 if (!closed) {
@@ -426,11 +421,11 @@ public final class TcpTransport implements Transport {
 
         @Override
         public void send(byte[] header, Payload payload) {
-            if (header.length == 0 || header.length > FrameLimits.MAX_HEADER_BYTES
-                    || payload.length() > FrameLimits.MAX_PAYLOAD_BYTES) {
+            try {
+                FrameLimits.requireWithinLimits(header.length, payload.length());
+            } catch (IllegalArgumentException e) {
                 payload.release();
-                throw new IllegalArgumentException("frame over the limits: header " + header.length
-                        + " bytes, payload " + payload.length() + " bytes");
+                throw e;
             }
             if (!loop.inLoop()) {
                 loop.execute(() -> send(header, payload));
@@ -462,8 +457,10 @@ public final class TcpTransport implements Transport {
                 return Unpooled.EMPTY_BUFFER;
             }
             if (payload instanceof HeapPayload) {
-                // Immutable and not reference counted: wrapping is safe for as long as the write needs.
-                return Unpooled.wrappedBuffer(payload.readOnlyBuffer());
+                // An immutable, unpooled array: the wrapper keeps it alive for the write, so our reference can go now.
+                ByteBuf wrapped = Unpooled.wrappedBuffer(payload.readOnlyBuffer());
+                payload.release();
+                return wrapped;
             }
             ByteBuf copy = channel.alloc().buffer(payload.length());
             copy.writeBytes(payload.readOnlyBuffer());
