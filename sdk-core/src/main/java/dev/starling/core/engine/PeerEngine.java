@@ -1490,7 +1490,8 @@ public final class PeerEngine {
         from.removeRequest(seq);
     }
 
-    private void repair(long nowNs) {
+    /** One scheduling decision: what to pull, from whom. Package-private for {@code ScheduleBenchmark}. */
+    void repair(long nowNs) {
         long timeoutNs = ms(cfg.requestTimeoutMs());
         for (Peer p : peers.values()) {
             p.expireRequests(nowNs, timeoutNs);

@@ -3,12 +3,12 @@ package dev.starling.transport.tcp;
 import dev.starling.api.spi.Connection;
 import dev.starling.api.spi.ConnectionHandler;
 import dev.starling.api.spi.FrameLimits;
-import dev.starling.api.spi.HeapPayload;
 import dev.starling.api.spi.Payload;
 import dev.starling.api.spi.Transport;
 import dev.starling.api.spi.TransportLoop;
 import dev.starling.transport.netty.ByteBufPayload;
 import dev.starling.transport.netty.Frame;
+import dev.starling.transport.netty.NettyFrames;
 import dev.starling.transport.netty.NettyLoop;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -435,37 +435,13 @@ public final class TcpTransport implements Transport {
                 payload.release();
                 return;
             }
-            channel.write(new Frame(header, toByteBuf(payload)), channel.voidPromise());
+            NettyFrames.write(channel, header, payload);
             long queued = queuedBytes();
             if (queued > config.maxQueuedBytes()) {
                 abort("peer too slow: " + queued + " bytes unsent");
                 return;
             }
             flushLater(this);
-        }
-
-        /** Takes over the payload's reference; never copies a Netty or heap payload. */
-        private ByteBuf toByteBuf(Payload payload) {
-            if (payload instanceof ByteBufPayload b) {
-                // A duplicate per link: each write moves its own reader index over the shared bytes.
-                ByteBuf dup = b.buf().retainedDuplicate();
-                payload.release();
-                return dup;
-            }
-            if (payload.length() == 0) {
-                payload.release();
-                return Unpooled.EMPTY_BUFFER;
-            }
-            if (payload instanceof HeapPayload) {
-                // An immutable, unpooled array: the wrapper keeps it alive for the write, so our reference can go now.
-                ByteBuf wrapped = Unpooled.wrappedBuffer(payload.readOnlyBuffer());
-                payload.release();
-                return wrapped;
-            }
-            ByteBuf copy = channel.alloc().buffer(payload.length());
-            copy.writeBytes(payload.readOnlyBuffer());
-            payload.release();
-            return copy;
         }
 
         @Override
