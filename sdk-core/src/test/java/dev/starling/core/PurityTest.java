@@ -40,7 +40,11 @@ class PurityTest {
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.io.File")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.io.FileInputStream")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.io.FileOutputStream")
-                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.io.RandomAccessFile");
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.io.RandomAccessFile")
+                // Name resolution is network I/O: addresses from peers and trackers are taken as numbers only.
+                .orShould().callMethod(java.net.InetAddress.class, "getByName", String.class)
+                .orShould().callMethod(java.net.InetAddress.class, "getAllByName", String.class)
+                .orShould().callConstructor(java.net.InetSocketAddress.class, String.class, int.class);
         rule.check(core);
     }
 
