@@ -5,6 +5,7 @@ import dev.starling.transport.sim.SwarmSimulation;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import java.util.List;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -32,6 +33,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "Probability that a frame is lost (default ${DEFAULT-VALUE}); over tcp, received frames are dropped at random.")
     double loss;
 
+    @Option(names = "--key", paramLabel = "FILE",
+            description = "tcp: the broadcaster's key file (from keygen), so its info-hash can be whitelisted on a tracker; default: a new key.")
+    java.nio.file.Path keyFile;
+
+    @Option(names = "--tracker", paramLabel = "URL",
+            description = "tcp: a tracker, udp://host:port/announce or http://host:port/announce (repeatable). Viewers then find the broadcaster and each other only through the trackers and peer exchange.")
+    java.util.List<java.net.URI> trackers = new java.util.ArrayList<>();
+
     @Option(names = "--json", description = "Print one JSON object with the figures on the last line.")
     boolean json;
 
@@ -50,6 +59,28 @@ final class DemoCommand implements Callable<Integer> {
             err.println("starling demo: --loss must be in [0, 1), got " + loss);
             return 2;
         }
+        dev.starling.api.ChannelKeys keys = null;
+        if (keyFile != null) {
+            try {
+                keys = dev.starling.api.ChannelKeys.load(keyFile);
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                err.println("starling demo: cannot read the key file " + keyFile + ": " + e.getMessage());
+                return 2;
+            }
+        }
+        for (java.net.URI t : trackers) {
+            try {
+                dev.starling.transport.discovery.TrackerDiscovery.builder(t);
+            } catch (IllegalArgumentException e) {
+                err.println("starling demo: " + e.getMessage());
+                return 2;
+            }
+        }
+        if ((keys != null || !trackers.isEmpty()) && !transport.equals("tcp")) {
+            err.println("starling demo: --key and --tracker need --transport tcp");
+            return 2;
+        }
+        this.keys = keys;
         Json j;
         switch (transport) {
             case "sim" -> j = simulated();
@@ -87,14 +118,18 @@ final class DemoCommand implements Callable<Integer> {
                 .put("latencyMsP99", r.latencyMsP99()).put("corruptBytes", r.corruptBytes());
     }
 
+    private dev.starling.api.ChannelKeys keys;
+
     private Json loopback() throws InterruptedException {
         LoopbackSwarm.Result r = new LoopbackSwarm(new LoopbackSwarm.Settings(transport, viewers, durationS,
-                Math.min(warmupS, durationS - 1), loss, seed, StreamConfig.defaults()), json ? null : System.err).run();
+                Math.min(warmupS, durationS - 1), loss, seed, StreamConfig.defaults(), keys, List.copyOf(trackers)),
+                json ? null : System.err).run();
         return Json.object().put("transport", transport).put("viewers", viewers).put("streamBytes", r.streamBytes())
                 .put("serverUploadRatio", r.serverUploadRatio()).put("p2pShare", r.p2pShare())
                 .put("continuity", r.continuity()).put("latencyMsP50", r.latencyMsP50())
                 .put("latencyMsP99", r.latencyMsP99()).put("corruptBytes", r.corruptBytes())
                 .put("piecesMissed", r.piecesMissed()).put("viewersEnded", r.viewersEnded())
-                .put("warmupS", Math.min(warmupS, durationS - 1)).put("loss", loss);
+                .put("warmupS", Math.min(warmupS, durationS - 1)).put("loss", loss)
+                .put("trackers", trackers.size()).put("link", r.link());
     }
 }

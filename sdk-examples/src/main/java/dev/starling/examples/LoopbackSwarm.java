@@ -9,6 +9,7 @@ import dev.starling.api.StreamConfig;
 import dev.starling.api.Viewer;
 import dev.starling.api.spi.Transport;
 import dev.starling.transport.LossyTransport;
+import dev.starling.transport.discovery.TrackerDiscovery;
 import dev.starling.transport.sim.SwarmSimulation;
 import dev.starling.transport.tcp.TcpConfig;
 import dev.starling.transport.tcp.TcpTransport;
@@ -18,6 +19,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -44,16 +46,23 @@ final class LoopbackSwarm {
     /** What a run measured. */
     record Result(int viewers, long piecesPublished, long streamBytes, double serverUploadRatio, double p2pShare,
                   double continuity, long latencyMsP50, long latencyMsP99, long corruptBytes, long piecesMissed,
-                  int viewersEnded) {
+                  int viewersEnded, String link) {
     }
 
     /** Settings of a run. */
     record Settings(String transport, int viewers, int durationS, int warmupS, double loss, long seed,
-                    StreamConfig stream) {
+                    StreamConfig stream, ChannelKeys keys, List<URI> trackers) {
+        Settings(String transport, int viewers, int durationS, int warmupS, double loss, long seed,
+                 StreamConfig stream) {
+            this(transport, viewers, durationS, warmupS, loss, seed, stream, null, List.of());
+        }
     }
 
     private final Settings settings;
     private final PrintStream progress;
+
+    private String linkText;
+    private final List<TrackerDiscovery> trackers = new ArrayList<>();
 
     LoopbackSwarm(Settings settings, PrintStream progress) {
         this.settings = settings;
@@ -77,14 +86,35 @@ final class LoopbackSwarm {
         List<Tally> tallies = new ArrayList<>();
         Broadcaster broadcaster = null;
         try {
-            broadcaster = Starling.broadcaster(ChannelKeys.generate()).config(stream)
-                    .listen(new InetSocketAddress(loopback, 0)).transport(transport(group, 0)).start();
-            ChannelLink link = broadcaster.link();
-            log("broadcaster at " + link.peers() + "; " + settings.viewers() + " viewers joining");
+            ChannelKeys keys = settings.keys() != null ? settings.keys() : ChannelKeys.generate();
+            var broadcasterBuilder = Starling.broadcaster(keys).config(stream)
+                    .listen(new InetSocketAddress(loopback, 0)).transport(transport(group, 0));
+            for (URI t : settings.trackers()) {
+                broadcasterBuilder.discovery(tracker(t, group));
+            }
+            broadcaster = broadcasterBuilder.start();
+            for (TrackerDiscovery d : trackers) {
+                // Viewers that announced before the broadcaster would be told of nobody.
+                if (!d.announced().await(10, TimeUnit.SECONDS)) {
+                    log(d + " did not answer the broadcaster within 10 s: " + d.stats().lastError());
+                }
+            }
+            // With trackers, viewers get the bare channel id plus the trackers: they find the broadcaster and each
+            // other only through the trackers and peer exchange.
+            ChannelLink link = settings.trackers().isEmpty() ? broadcaster.link()
+                    : ChannelLink.of(keys.channelId(), List.of(), settings.trackers());
+            linkText = broadcaster.link().toText();
+            log("channel link " + linkText);
+            log("broadcaster at " + broadcaster.link().peers() + "; " + settings.viewers() + " viewers joining"
+                    + (settings.trackers().isEmpty() ? "" : " through " + settings.trackers()));
             for (int i = 0; i < settings.viewers(); i++) {
                 Tally tally = new Tally(settings.seed());
-                Viewer v = Starling.viewer(link).config(stream).listen(new InetSocketAddress(loopback, 0))
-                        .transport(transport(group, i + 1)).start();
+                var viewerBuilder = Starling.viewer(link).config(stream).listen(new InetSocketAddress(loopback, 0))
+                        .transport(transport(group, i + 1));
+                for (URI t : settings.trackers()) {
+                    viewerBuilder.discovery(tracker(t, group));
+                }
+                Viewer v = viewerBuilder.start();
                 v.onData(tally::onData).onEnd(tally.ended::countDown);
                 viewers.add(v);
                 tallies.add(tally);
@@ -154,7 +184,7 @@ final class LoopbackSwarm {
                     (double) serverStats.bytesUploaded() / streamBytes,
                     fromPeers + fromServer == 0 ? 0 : (double) fromPeers / (fromPeers + fromServer),
                     expected == 0 ? 0 : (double) played / expected,
-                    percentileMs(sorted, 0.50), percentileMs(sorted, 0.99), corrupt, expected - played, ended);
+                    percentileMs(sorted, 0.50), percentileMs(sorted, 0.99), corrupt, expected - played, ended, linkText);
         } finally {
             publisher.shutdownNow();
             if (broadcaster != null) {
@@ -165,6 +195,13 @@ final class LoopbackSwarm {
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
+    }
+
+    private TrackerDiscovery tracker(URI uri, EventLoopGroup group) {
+        TrackerDiscovery d = TrackerDiscovery.builder(uri).eventLoopGroup(group)
+                .onError(message -> log("tracker error: " + message)).build();
+        trackers.add(d);
+        return d;
     }
 
     private Transport transport(EventLoopGroup group, int index) {

@@ -85,7 +85,8 @@ public final class NettyRuntime implements StarlingRuntime {
     private static List<PeerDiscovery> startDiscovery(NodeSpec spec, ChannelId channel, Node node, InetSocketAddress bound) {
         List<PeerDiscovery> started = new ArrayList<>();
         for (PeerDiscovery d : spec.discovery()) {
-            d.start(channel, bound, node.loop(), peers -> node.engine().addBootstrap(peers));
+            // Found peers are candidates, dialled as the engine needs more (the link's peers are the bootstrap).
+            d.start(channel, bound, node.loop(), peers -> node.engine().addCandidates(peers, node.loop().nowNs()));
             started.add(d);
         }
         return started;
