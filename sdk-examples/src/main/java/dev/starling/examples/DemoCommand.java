@@ -122,7 +122,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private Json loopback() throws InterruptedException {
         LoopbackSwarm.Result r = new LoopbackSwarm(new LoopbackSwarm.Settings(transport, viewers, durationS,
-                Math.min(warmupS, durationS - 1), loss, seed, StreamConfig.defaults(), keys, List.copyOf(trackers)),
+                Math.min(warmupS, durationS - 1), loss, seed, StreamConfig.defaults(), keys, List.copyOf(trackers), 15_000),
                 json ? null : System.err).run();
         return Json.object().put("transport", transport).put("viewers", viewers).put("streamBytes", r.streamBytes())
                 .put("serverUploadRatio", r.serverUploadRatio()).put("p2pShare", r.p2pShare())

@@ -46,15 +46,15 @@ final class LoopbackSwarm {
     /** What a run measured. */
     record Result(int viewers, long piecesPublished, long streamBytes, double serverUploadRatio, double p2pShare,
                   double continuity, long latencyMsP50, long latencyMsP99, long corruptBytes, long piecesMissed,
-                  int viewersEnded, String link) {
+                  int viewersEnded, String link, long trackerRepliesAccepted) {
     }
 
     /** Settings of a run. */
     record Settings(String transport, int viewers, int durationS, int warmupS, double loss, long seed,
-                    StreamConfig stream, ChannelKeys keys, List<URI> trackers) {
+                    StreamConfig stream, ChannelKeys keys, List<URI> trackers, long trackerRetryBaseMs) {
         Settings(String transport, int viewers, int durationS, int warmupS, double loss, long seed,
                  StreamConfig stream) {
-            this(transport, viewers, durationS, warmupS, loss, seed, stream, null, List.of());
+            this(transport, viewers, durationS, warmupS, loss, seed, stream, null, List.of(), 15_000);
         }
     }
 
@@ -184,7 +184,8 @@ final class LoopbackSwarm {
                     (double) serverStats.bytesUploaded() / streamBytes,
                     fromPeers + fromServer == 0 ? 0 : (double) fromPeers / (fromPeers + fromServer),
                     expected == 0 ? 0 : (double) played / expected,
-                    percentileMs(sorted, 0.50), percentileMs(sorted, 0.99), corrupt, expected - played, ended, linkText);
+                    percentileMs(sorted, 0.50), percentileMs(sorted, 0.99), corrupt, expected - played, ended, linkText,
+                    trackers.stream().mapToLong(d -> d.stats().repliesAccepted()).sum());
         } finally {
             publisher.shutdownNow();
             if (broadcaster != null) {
@@ -199,6 +200,7 @@ final class LoopbackSwarm {
 
     private TrackerDiscovery tracker(URI uri, EventLoopGroup group) {
         TrackerDiscovery d = TrackerDiscovery.builder(uri).eventLoopGroup(group)
+                .retryBaseMs(settings.trackerRetryBaseMs())
                 .onError(message -> log("tracker error: " + message)).build();
         trackers.add(d);
         return d;
