@@ -128,16 +128,23 @@ public final class TrackerDiscovery implements PeerDiscovery {
         byte[] infoHash = channel.infoHash();
         byte[] peerId = peerId();
         int port = localAddress.getPort();
+        // Resolved here, on the caller's thread, so a slow name server never stalls an event loop.
+        InetSocketAddress resolved;
+        try {
+            resolved = new InetSocketAddress(InetAddress.getByName(tracker.getHost()),
+                    tracker.getPort() > 0 ? tracker.getPort() : 80);
+        } catch (UnknownHostException e) {
+            resolved = null;
+        }
+        InetSocketAddress address = resolved;
         eventLoop.execute(() -> {
             this.onPeers = onPeers;
             this.nodeLoop = loop;
-            try {
-                InetAddress host = InetAddress.getByName(tracker.getHost());
-                trackerAddress = new InetSocketAddress(host, tracker.getPort() > 0 ? tracker.getPort() : 80);
-            } catch (UnknownHostException e) {
+            if (address == null) {
                 error("tracker " + tracker + ": unknown host", true);
                 return;
             }
+            trackerAddress = address;
             long now = System.nanoTime();
             if (udp) {
                 int addressBytes = trackerAddress.getAddress() instanceof Inet6Address ? 16 : 4;
