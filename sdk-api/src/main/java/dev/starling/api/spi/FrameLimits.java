@@ -21,6 +21,21 @@ public final class FrameLimits {
         }
     }
 
+    /**
+     * Checks a frame a node hands to {@link Connection#send}; a refused frame's payload reference is released, as
+     * the send would have taken it over.
+     *
+     * @throws IllegalArgumentException if the header is empty or either part is over its limit
+     */
+    public static void requireWithinLimits(byte[] header, Payload payload) {
+        try {
+            requireWithinLimits(header.length, payload.length());
+        } catch (IllegalArgumentException e) {
+            payload.release();
+            throw e;
+        }
+    }
+
     private FrameLimits() {
     }
 }

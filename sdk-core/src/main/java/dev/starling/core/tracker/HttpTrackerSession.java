@@ -10,12 +10,11 @@ public final class HttpTrackerSession {
     private final byte[] infoHash;
     private final byte[] peerId;
     private final int port;
-    private final long retryBaseNs;
+    private final RetryBackoff backoff;
 
     private boolean inFlight;
     private boolean startedSent;
     private boolean stopped;
-    private int attempt;
     private long nextAnnounceNs;
 
     /**
@@ -32,7 +31,7 @@ public final class HttpTrackerSession {
         this.infoHash = infoHash.clone();
         this.peerId = peerId.clone();
         this.port = port;
-        this.retryBaseNs = retryBaseNs;
+        this.backoff = new RetryBackoff(retryBaseNs);
         this.nextAnnounceNs = nowNs;
     }
 
@@ -65,7 +64,7 @@ public final class HttpTrackerSession {
             backOff(nowNs);
             throw e;
         }
-        attempt = 0;
+        backoff.succeeded();
         startedSent = true;
         nextAnnounceNs = nowNs + reply.intervalS() * 1_000_000_000L;
         return reply;
@@ -87,7 +86,7 @@ public final class HttpTrackerSession {
     }
 
     private void backOff(long nowNs) {
-        nextAnnounceNs = nowNs + (retryBaseNs << attempt);
-        attempt = Math.min(attempt + 1, UdpTrackerSession.MAX_BACKOFF_EXPONENT);
+        nextAnnounceNs = nowNs + backoff.delayNs();
+        backoff.failed();
     }
 }

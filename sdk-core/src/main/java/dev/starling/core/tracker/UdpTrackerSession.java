@@ -27,7 +27,6 @@ public final class UdpTrackerSession {
     static final int ACTION_ANNOUNCE = 1;
     static final int ACTION_ERROR = 3;
     static final long CONNECTION_ID_LIFETIME_NS = 60_000_000_000L;
-    static final int MAX_BACKOFF_EXPONENT = 8;
     /** Peers asked for per announce. */
     public static final int NUM_WANT = 50;
 
@@ -35,7 +34,6 @@ public final class UdpTrackerSession {
     private final byte[] peerId;
     private final int port;
     private final int addressBytes;
-    private final long retryBaseNs;
     private final SplittableRandom random;
     private final int key;
 
@@ -45,7 +43,7 @@ public final class UdpTrackerSession {
     private int pendingAction = -1;
     private int pendingTx;
     private long pendingSentNs;
-    private int attempt;
+    private final RetryBackoff backoff;
     private boolean startedSent;
     private long nextAnnounceNs;
     private boolean stopped;
@@ -71,7 +69,7 @@ public final class UdpTrackerSession {
         this.peerId = peerId.clone();
         this.port = port;
         this.addressBytes = addressBytes;
-        this.retryBaseNs = retryBaseNs;
+        this.backoff = new RetryBackoff(retryBaseNs);
         this.random = new SplittableRandom(seed);
         this.key = random.nextInt();
         this.nextAnnounceNs = nowNs;
@@ -83,10 +81,10 @@ public final class UdpTrackerSession {
             return null;
         }
         if (pendingAction >= 0) {
-            if (nowNs - pendingSentNs < timeoutNs()) {
+            if (nowNs - pendingSentNs < backoff.delayNs()) {
                 return null;
             }
-            attempt = Math.min(attempt + 1, MAX_BACKOFF_EXPONENT); // unanswered: ask again, later each time
+            backoff.failed(); // unanswered: ask again, later each time
             pendingAction = -1;
         } else if (nowNs < nextAnnounceNs) {
             return null;
@@ -107,7 +105,7 @@ public final class UdpTrackerSession {
         if (stopped) {
             return Long.MAX_VALUE;
         }
-        return pendingAction >= 0 ? pendingSentNs + timeoutNs() : nextAnnounceNs;
+        return pendingAction >= 0 ? pendingSentNs + backoff.delayNs() : nextAnnounceNs;
     }
 
     /**
@@ -128,8 +126,8 @@ public final class UdpTrackerSession {
         }
         if (action == ACTION_ERROR) {
             pendingAction = -1;
-            nextAnnounceNs = nowNs + timeoutNs();
-            attempt = Math.min(attempt + 1, MAX_BACKOFF_EXPONENT);
+            nextAnnounceNs = nowNs + backoff.delayNs();
+            backoff.failed();
             byte[] msg = new byte[Math.min(in.remaining(), 200)];
             in.get(msg);
             throw TrackerReplyException.refused(new String(msg, StandardCharsets.UTF_8));
@@ -145,7 +143,7 @@ public final class UdpTrackerSession {
             connectedAtNs = nowNs;
             connected = true;
             pendingAction = -1;
-            attempt = 0;
+            backoff.succeeded();
             nextAnnounceNs = Math.min(nextAnnounceNs, nowNs);
             return null;
         }
@@ -158,7 +156,7 @@ public final class UdpTrackerSession {
         List<InetSocketAddress> peers = new ArrayList<>();
         int ignored = CompactPeers.parse(d, 20, d.length - 20, addressBytes, peers);
         pendingAction = -1;
-        attempt = 0;
+        backoff.succeeded();
         startedSent = true;
         int interval = AnnounceReply.clampInterval(intervalS & 0xFFFFFFFFL);
         nextAnnounceNs = nowNs + interval * 1_000_000_000L;
@@ -186,10 +184,6 @@ public final class UdpTrackerSession {
     /** @return whether the tracker has acknowledged this node's {@code started} announce */
     public boolean announced() {
         return startedSent;
-    }
-
-    private long timeoutNs() {
-        return retryBaseNs << attempt;
     }
 
     private byte[] announce(int event) {

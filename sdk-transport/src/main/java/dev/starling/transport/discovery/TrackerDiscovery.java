@@ -158,6 +158,11 @@ public final class TrackerDiscovery implements PeerDiscovery {
         });
     }
 
+    /** @return the announce URL this client uses */
+    public URI tracker() {
+        return tracker;
+    }
+
     /** @return a latch that opens when the tracker first accepts this node's announce */
     public java.util.concurrent.CountDownLatch announced() {
         return announced;

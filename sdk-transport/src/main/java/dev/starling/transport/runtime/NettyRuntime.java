@@ -17,7 +17,9 @@ import dev.starling.core.node.NodeBroadcaster;
 import dev.starling.core.node.NodeViewer;
 import dev.starling.core.piece.Ed25519PieceVerifier;
 import dev.starling.core.piece.PieceSigner;
+import dev.starling.transport.discovery.TrackerDiscovery;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +31,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runtime behind {@code Starling.broadcaster(...).start()} and {@code Starling.viewer(...).start()}: puts a
@@ -37,6 +41,7 @@ import java.util.function.Supplier;
  * returning. Registered for {@link ServiceLoader}.
  */
 public final class NettyRuntime implements StarlingRuntime {
+    private static final Logger log = LoggerFactory.getLogger(NettyRuntime.class);
     private static final long CLOSE_WAIT_MS = 5_000;
     private final SecureRandom random = new SecureRandom();
 
@@ -83,13 +88,43 @@ public final class NettyRuntime implements StarlingRuntime {
     }
 
     private static List<PeerDiscovery> startDiscovery(NodeSpec spec, ChannelId channel, Node node, InetSocketAddress bound) {
+        List<PeerDiscovery> all = new ArrayList<>(spec.discovery());
+        all.addAll(linkTrackers(spec));
         List<PeerDiscovery> started = new ArrayList<>();
-        for (PeerDiscovery d : spec.discovery()) {
+        for (PeerDiscovery d : all) {
             // Found peers are candidates, dialled as the engine needs more (the link's peers are the bootstrap).
             d.start(channel, bound, node.loop(), peers -> node.engine().addCandidates(peers, node.loop().nowNs()));
             started.add(d);
         }
         return started;
+    }
+
+    /**
+     * A viewer announces to the trackers its link names, unless the app added a client for the same URL itself
+     * (with its own settings).
+     */
+    private static List<PeerDiscovery> linkTrackers(NodeSpec spec) {
+        if (spec.link() == null) {
+            return List.of();
+        }
+        List<URI> configured = new ArrayList<>();
+        for (PeerDiscovery d : spec.discovery()) {
+            if (d instanceof TrackerDiscovery t) {
+                configured.add(t.tracker());
+            }
+        }
+        List<PeerDiscovery> added = new ArrayList<>();
+        for (URI tracker : spec.link().trackers()) {
+            if (configured.contains(tracker)) {
+                continue;
+            }
+            try {
+                added.add(TrackerDiscovery.of(tracker));
+            } catch (IllegalArgumentException e) {
+                log.warn("not announcing to {}: {}", tracker, e.getMessage()); // https: not supported yet
+            }
+        }
+        return added;
     }
 
     private static Transport transportFor(NodeSpec spec) {

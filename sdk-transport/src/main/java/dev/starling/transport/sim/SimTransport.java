@@ -265,12 +265,7 @@ public final class SimTransport implements Transport, TransportLoop {
 
         @Override
         public void send(byte[] header, Payload payload) {
-            try {
-                FrameLimits.requireWithinLimits(header.length, payload.length());
-            } catch (IllegalArgumentException e) {
-                payload.release();
-                throw e;
-            }
+            FrameLimits.requireWithinLimits(header, payload);
             sendRaw(header, payload, corrupter() != null && payload.length() > 0);
             if (payload.length() == 0) {
                 owner.forgeAlong(this);

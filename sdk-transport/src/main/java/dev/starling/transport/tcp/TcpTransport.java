@@ -421,12 +421,7 @@ public final class TcpTransport implements Transport {
 
         @Override
         public void send(byte[] header, Payload payload) {
-            try {
-                FrameLimits.requireWithinLimits(header.length, payload.length());
-            } catch (IllegalArgumentException e) {
-                payload.release();
-                throw e;
-            }
+            FrameLimits.requireWithinLimits(header, payload);
             if (!loop.inLoop()) {
                 loop.execute(() -> send(header, payload));
                 return;

@@ -3,6 +3,9 @@ package dev.starling.transport.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.api.ChannelKeys;
+import dev.starling.api.ChannelLink;
+import dev.starling.api.Starling;
+import dev.starling.api.Viewer;
 import dev.starling.api.spi.TransportLoop;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -84,6 +87,21 @@ class TrackerDiscoveryTest {
             }
             DatagramPacket stopped = receive(tracker);
             assertThat(ByteBuffer.wrap(stopped.getData()).getInt(80)).as("stopped on close").isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aViewerAnnouncesToTheTrackersItsLinkNames() throws Exception {
+        try (DatagramSocket tracker = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0))) {
+            tracker.setSoTimeout(10_000);
+            ChannelLink link = ChannelLink.of(keys.channelId(), List.of(),
+                    List.of(URI.create("udp://127.0.0.1:" + tracker.getLocalPort() + "/announce")));
+            try (Viewer viewer = Starling.viewer(link).listen(new InetSocketAddress(LOOPBACK, 0)).start()) {
+                DatagramPacket connect = receive(tracker);
+                assertThat(connect.getLength()).isEqualTo(16);
+                assertThat(ByteBuffer.wrap(connect.getData()).getLong(0)).as("BEP 15 protocol id")
+                        .isEqualTo(0x41727101980L);
+            }
         }
     }
 
