@@ -15,11 +15,15 @@ import java.util.List;
  * @param transport   the transport to use, or null to pick {@code transportName} through ServiceLoader
  * @param transportName the transport to look up when {@code transport} is null
  * @param discovery   extra peer discovery mechanisms, run together
+ * @param peerExchange how far addresses from peer exchange and discovery are trusted
+ * @param builtInTracker broadcaster only: whether it serves a BEP 15 tracker for its channel on its port
  */
 public record NodeSpec(ChannelKeys keys, ChannelLink link, StreamConfig config, InetSocketAddress listen,
-                       Transport transport, String transportName, List<PeerDiscovery> discovery) {
+                       Transport transport, String transportName, List<PeerDiscovery> discovery,
+                       PeerExchangeConfig peerExchange, boolean builtInTracker) {
     /** Copies the list. */
     public NodeSpec {
         discovery = List.copyOf(discovery);
+        java.util.Objects.requireNonNull(peerExchange, "peerExchange");
     }
 }

@@ -40,7 +40,8 @@ public final class Starling {
 
     /**
      * Collects a node's settings. Defaults: {@link StreamConfig#defaults()}, listen on any free port on all
-     * interfaces, the "tcp" transport.
+     * interfaces, the "tcp" transport, {@link PeerExchangeConfig#defaults()}, and a broadcaster serves its own
+     * tracker.
      *
      * @param <T> {@link Broadcaster} or {@link Viewer}
      */
@@ -52,6 +53,8 @@ public final class Starling {
         private Transport transport;
         private String transportName = "tcp";
         private final List<PeerDiscovery> discovery = new ArrayList<>();
+        private PeerExchangeConfig peerExchange = PeerExchangeConfig.defaults();
+        private boolean builtInTracker = true;
 
         private Builder(ChannelKeys keys, ChannelLink link) {
             this.keys = keys;
@@ -94,9 +97,25 @@ public final class Starling {
             return this;
         }
 
+        /** Sets how far addresses from peer exchange and discovery are trusted. */
+        public Builder<T> peerExchange(PeerExchangeConfig peerExchange) {
+            this.peerExchange = Objects.requireNonNull(peerExchange, "peerExchange");
+            return this;
+        }
+
+        /**
+         * Broadcaster only: whether to serve a BEP 15 (UDP) tracker for this channel on the listen port's number,
+         * named in the broadcaster's {@link ChannelLink} so viewers given the link find each other. On by default.
+         */
+        public Builder<T> builtInTracker(boolean enabled) {
+            this.builtInTracker = enabled;
+            return this;
+        }
+
         /** @return the collected settings */
         public NodeSpec spec() {
-            return new NodeSpec(keys, link, config, listen, transport, transportName, discovery);
+            return new NodeSpec(keys, link, config, listen, transport, transportName, discovery, peerExchange,
+                    builtInTracker);
         }
 
         /**

@@ -3,6 +3,7 @@ package dev.starling.examples;
 import dev.starling.api.Broadcaster;
 import dev.starling.api.ChannelKeys;
 import dev.starling.api.ChannelLink;
+import dev.starling.api.PeerExchangeConfig;
 import dev.starling.api.Starling;
 import dev.starling.api.Stats;
 import dev.starling.api.StreamConfig;
@@ -87,7 +88,9 @@ final class LoopbackSwarm {
         Broadcaster broadcaster = null;
         try {
             ChannelKeys keys = settings.keys() != null ? settings.keys() : ChannelKeys.generate();
-            var broadcasterBuilder = Starling.broadcaster(keys).config(stream)
+            // Every node shares 127.0.0.0/24: lift the per-subnet limits of peer exchange, which would otherwise
+            // keep each viewer to 4 candidates and 4 outbound connections in the whole swarm.
+            var broadcasterBuilder = Starling.broadcaster(keys).config(stream).peerExchange(PeerExchangeConfig.forLoopback())
                     .listen(new InetSocketAddress(loopback, 0)).transport(transport(group, 0));
             for (URI t : settings.trackers()) {
                 broadcasterBuilder.discovery(tracker(t, group));
@@ -110,8 +113,10 @@ final class LoopbackSwarm {
             for (int i = 0; i < settings.viewers(); i++) {
                 Tally tally = new Tally(settings.seed());
                 var viewerBuilder = Starling.viewer(link).config(stream).listen(new InetSocketAddress(loopback, 0))
-                        .transport(transport(group, i + 1));
-                for (URI t : settings.trackers()) {
+                        .peerExchange(PeerExchangeConfig.forLoopback()).transport(transport(group, i + 1));
+                // The link's trackers (the named ones, or the broadcaster's built-in one), on the demo's shared
+                // threads rather than one thread per viewer.
+                for (URI t : link.trackers()) {
                     viewerBuilder.discovery(tracker(t, group));
                 }
                 Viewer v = viewerBuilder.start();

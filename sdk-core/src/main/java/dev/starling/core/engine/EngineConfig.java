@@ -1,5 +1,6 @@
 package dev.starling.core.engine;
 
+import dev.starling.api.PeerExchangeConfig;
 import dev.starling.api.StreamConfig;
 
 /**
@@ -20,17 +21,19 @@ import dev.starling.api.StreamConfig;
  * @param gapMarginMs       a missing piece is skipped this long before its estimated deadline (the estimate of
  *                          the broadcaster's clock trails it by up to a path's delay); at most a quarter of the
  *                          playout delay
+ * @param peerExchange      how far addresses from peer exchange and discovery are trusted
  */
 public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int bufferMapIntervalMs,
                            int outboundPeers, int serverFanout, double serverRepairShare, int pushGraceMs,
                            int requestTimeoutMs, int maxRequestsPerPeer, int pexIntervalMs, Strategy strategy,
-                           int gapMarginMs) {
+                           int gapMarginMs, PeerExchangeConfig peerExchange) {
 
     /** Validates. */
     public EngineConfig {
         if (substreams < 1 || substreams > 32) throw new IllegalArgumentException("substreams must be 1..32");
         if (tickMs < 1) throw new IllegalArgumentException("tickMs must be >= 1");
         if (outboundPeers < 1) throw new IllegalArgumentException("outboundPeers must be >= 1");
+        java.util.Objects.requireNonNull(peerExchange, "peerExchange");
     }
 
     /** @return a builder with the defaults */
@@ -58,6 +61,7 @@ public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int 
         private int pexIntervalMs = 10_000;
         private Strategy strategy = Strategy.DEFAULT;
         private int gapMarginMs = 250;
+        private PeerExchangeConfig peerExchange = PeerExchangeConfig.defaults();
 
         private Builder() {
         }
@@ -91,11 +95,14 @@ public record EngineConfig(StreamConfig stream, int substreams, int tickMs, int 
         /** @param v gap margin, ms */
         public Builder gapMarginMs(int v) { gapMarginMs = v; return this; }
 
+        /** @param v peer-exchange limits */
+        public Builder peerExchange(PeerExchangeConfig v) { peerExchange = v; return this; }
+
         /** @return the config */
         public EngineConfig build() {
             return new EngineConfig(stream, substreams, tickMs, bufferMapIntervalMs, outboundPeers, serverFanout,
                     serverRepairShare, pushGraceMs, requestTimeoutMs, maxRequestsPerPeer, pexIntervalMs, strategy,
-                    gapMarginMs);
+                    gapMarginMs, peerExchange);
         }
     }
 }

@@ -18,6 +18,8 @@ public final class EngineCounters {
     long framesRejected;
     long bytesUploadedPush;
     long bytesUploadedRepair;
+    long peerAddressesRefused;
+    long peerExchangesIgnored;
 
     /** @return payload bytes uploaded */
     public long bytesUploaded() { return bytesUploaded; }
@@ -41,6 +43,11 @@ public final class EngineCounters {
     public long bytesUploadedPush() { return bytesUploadedPush; }
     /** @return payload bytes sent in answer to requests */
     public long bytesUploadedRepair() { return bytesUploadedRepair; }
+
+    /** @return addresses from peer exchange or discovery refused (not dialable, or over a subnet or source cap) */
+    public long peerAddressesRefused() { return peerAddressesRefused; }
+    /** @return peer-exchange messages ignored because a peer sent them faster than allowed */
+    public long peerExchangesIgnored() { return peerExchangesIgnored; }
 
     /** Records pieces the app's queue could not take (the node counts them; they are also missed). */
     public void addDroppedSlowApp(long pieces) {

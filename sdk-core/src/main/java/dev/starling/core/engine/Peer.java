@@ -40,6 +40,9 @@ final class Peer {
     int outstanding;
     double receivedScore; // payload bytes it sent us, decayed: what it contributed
     long lastHeardNs;
+    // Peer exchange it sent us: a token bucket of 2, one token per allowed interval.
+    private double pexTokens = 2;
+    private long pexTokensAtNs;
 
     Peer(long id, InetSocketAddress address, boolean inbound, long nowNs, int substreams) {
         this.id = id;
@@ -47,10 +50,25 @@ final class Peer {
         this.inbound = inbound;
         this.connectedNs = nowNs;
         this.lastHeardNs = nowNs;
+        this.pexTokensAtNs = nowNs;
         this.depth = new int[substreams];
         java.util.Arrays.fill(depth, PeerEngine.DETACHED);
         this.pendingSinceNs = new long[substreams];
         this.rejectedUntilNs = new long[substreams];
+    }
+
+    /** Spends a peer-exchange token; @return false when it sends faster than one per {@code intervalNs}. */
+    boolean takePexToken(long nowNs, long intervalNs) {
+        if (intervalNs <= 0) {
+            return true;
+        }
+        pexTokens = Math.min(2, pexTokens + (double) (nowNs - pexTokensAtNs) / intervalNs);
+        pexTokensAtNs = nowNs;
+        if (pexTokens < 1) {
+            return false;
+        }
+        pexTokens -= 1;
+        return true;
     }
 
     void addRequest(long seq, long nowNs) {

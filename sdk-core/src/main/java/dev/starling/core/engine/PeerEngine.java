@@ -65,6 +65,13 @@ public final class PeerEngine {
     static final int MAX_DEPTH = 64;
     private static final int MAX_PEX_ADDRESSES = 50;
     private static final int MAX_CANDIDATES = 1_000;
+    /** The source of candidates added through {@link #addCandidates(List, long)}. */
+    private static final Object DISCOVERY = new Object() {
+        @Override
+        public String toString() {
+            return "discovery";
+        }
+    };
     private static final int MAX_REQUEST_SEQS = 64;
     private static final int MAX_BUFFER_MAP_BYTES = 1_024;
     private static final long BAN_NS = 600_000_000_000L;
@@ -105,8 +112,7 @@ public final class PeerEngine {
 
     // Peers, in connection order (deterministic iteration), and candidates.
     private final Map<Long, Peer> peers = new LinkedHashMap<>();
-    private final Map<InetSocketAddress, Long> candidates = new LinkedHashMap<>();
-    private final List<InetSocketAddress> candidateOrder = new ArrayList<>(); // the same keys, for sampling
+    private final CandidatePool candidates;
     private final Map<InetSocketAddress, Long> banned = new HashMap<>();
     private final Map<InetSocketAddress, Long> dialing = new LinkedHashMap<>();
     private final List<InetSocketAddress> bootstrap = new ArrayList<>();
@@ -191,6 +197,7 @@ public final class PeerEngine {
         this.substreams = cfg.substreams();
         this.out = out;
         this.random = new SplittableRandom(seed);
+        this.candidates = new CandidatePool(cfg.peerExchange(), MAX_CANDIDATES, random);
         this.localPeerId = localPeerId.clone();
         this.uploadCapacityBps = uploadCapacityBps;
         long bitrate = cfg.stream().bitrateHintBps();
@@ -256,10 +263,21 @@ public final class PeerEngine {
         }
     }
 
-    /** Adds candidate peers found by discovery (untrusted). */
+    /** Adds candidate peers found by discovery (untrusted), all counted as coming from one source. */
     public void addCandidates(List<InetSocketAddress> addresses, long nowNs) {
+        addCandidates(addresses, DISCOVERY, nowNs);
+    }
+
+    /**
+     * Adds candidate peers found by one discovery mechanism (untrusted). Each source may hold at most
+     * {@link PeerExchangeConfig#maxPerSource()} candidates, and dialling spreads over sources.
+     *
+     * @param source identifies the mechanism (any object, compared by identity and equality)
+     */
+    public void addCandidates(List<InetSocketAddress> addresses, Object source, long nowNs) {
         for (InetSocketAddress a : addresses) {
-            addCandidate(a, nowNs);
+            // Discovery runs on this machine's say-so (a configured tracker), so loopback peers are allowed.
+            offerCandidate(a, source, true, nowNs);
         }
     }
 
@@ -295,9 +313,7 @@ public final class PeerEngine {
     /** An outbound connection attempt failed. */
     public void onConnectFailed(InetSocketAddress address, long nowNs) {
         dialing.remove(address);
-        if (candidates.containsKey(address)) {
-            candidates.put(address, nowNs + CONNECT_FAILED_BACKOFF_NS);
-        }
+        candidates.holdOff(address, nowNs + CONNECT_FAILED_BACKOFF_NS);
     }
 
     /** A connection is gone. */
@@ -305,6 +321,10 @@ public final class PeerEngine {
         Peer p = peers.remove(peerId);
         if (p == null) {
             return;
+        }
+        InetSocketAddress la = p.listenAddress();
+        if (p.handshaken && la != null && !p.broadcaster && !isBanned(la, nowNs)) {
+            candidates.reached(la, nowNs); // it may be passed on for a while yet
         }
         for (int k = 0; k < substreams; k++) {
             if (parent[k] == p) {
@@ -508,10 +528,8 @@ public final class PeerEngine {
         }
         p.handshaken = true;
         if (la != null && !p.broadcaster) {
-            addCandidate(la, nowNs);
-            if (candidates.containsKey(la)) {
-                candidates.put(la, nowNs + REDIAL_BACKOFF_NS);
-            }
+            candidates.reached(la, nowNs);
+            candidates.holdOff(la, nowNs + REDIAL_BACKOFF_NS);
         }
         int handshaken = countHandshaken();
         int limit = cfg.stream().maxPeers() + (isBroadcaster ? 0 : 2);
@@ -555,9 +573,7 @@ public final class PeerEngine {
             InetSocketAddress la = p.listenAddress();
             if (la != null) {
                 banned.put(la, nowNs + BAN_NS);
-                if (candidates.remove(la) != null) {
-                    candidateOrder.remove(la);
-                }
+                candidates.remove(la);
             }
         }
         out.disconnect(p.id, reason);
@@ -600,28 +616,28 @@ public final class PeerEngine {
             }
         }
         int outbound = 0;
+        Map<Long, Integer> outboundSubnets = new HashMap<>();
         for (Peer p : peers.values()) {
             if (!p.inbound) {
                 outbound++;
+                if (!p.broadcaster) {
+                    outboundSubnets.merge(CandidatePool.subnetOf(p.address.getAddress()), 1, Integer::sum);
+                }
+            }
+        }
+        for (InetSocketAddress a : dialing.keySet()) {
+            if (!bootstrap.contains(a)) {
+                outboundSubnets.merge(CandidatePool.subnetOf(a.getAddress()), 1, Integer::sum);
             }
         }
         outbound += dialing.size();
         int budget = Math.min(want - outbound, cfg.stream().maxPeers() + 2 - connected);
-        if (budget <= 0 || candidates.isEmpty()) {
+        if (budget <= 0 || candidates.size() == 0) {
             return;
         }
-        List<InetSocketAddress> pool = new ArrayList<>();
-        for (Map.Entry<InetSocketAddress, Long> e : candidates.entrySet()) {
-            if (e.getValue() <= nowNs && !dialing.containsKey(e.getKey())) {
-                pool.add(e.getKey());
-            }
-        }
-        for (int i = 0; i < budget && !pool.isEmpty(); i++) {
-            InetSocketAddress a = pool.remove(random.nextInt(pool.size()));
-            if (!isBanned(a, nowNs) && !connectedTo(a)) {
-                candidates.put(a, nowNs + REDIAL_BACKOFF_NS);
-                dial(a, nowNs);
-            }
+        for (InetSocketAddress a : candidates.pickToDial(budget, nowNs, nowNs + REDIAL_BACKOFF_NS,
+                c -> dialing.containsKey(c) || isBanned(c, nowNs) || connectedTo(c), outboundSubnets)) {
+            dial(a, nowNs);
         }
     }
 
@@ -656,18 +672,17 @@ public final class PeerEngine {
         return true;
     }
 
-    private void addCandidate(InetSocketAddress a, long nowNs) {
-        if (a == null || a.getPort() <= 0 || isBanned(a, nowNs) || candidates.containsKey(a)) {
+    private void offerCandidate(InetSocketAddress a, Object source, boolean sourceOnLoopback, long nowNs) {
+        if (a == null || isBanned(a, nowNs)) {
             return;
         }
-        if (candidates.size() >= MAX_CANDIDATES) {
-            Iterator<InetSocketAddress> it = candidates.keySet().iterator();
-            InetSocketAddress oldest = it.next();
-            it.remove();
-            candidateOrder.remove(oldest);
+        if (!CandidatePool.dialable(a, sourceOnLoopback)) {
+            counters.peerAddressesRefused++;
+            return;
         }
-        candidates.put(a, nowNs);
-        candidateOrder.add(a);
+        long refusedBefore = candidates.refusedAddresses;
+        candidates.offer(a, source, nowNs);
+        counters.peerAddressesRefused += candidates.refusedAddresses - refusedBefore;
     }
 
     // ------------------------------------------------------------------ peer exchange
@@ -681,22 +696,22 @@ public final class PeerEngine {
     }
 
     private void sendPeerExchange(Peer to, long nowNs) {
-        // Up to 50 addresses: the connected peers we can vouch for, then a random sample of the others we know.
+        // Up to 50 addresses, each one this node reached itself: the connected peers, then a random sample of
+        // those it was connected to recently. What others told it is never passed on, so a lie travels one hop.
         java.util.Set<InetSocketAddress> chosen = new java.util.LinkedHashSet<>();
+        Map<Long, Integer> subnets = new HashMap<>();
         InetSocketAddress self = to.listenAddress();
+        int perSubnet = cfg.peerExchange().maxPerSubnet();
         for (Peer p : peers.values()) {
             InetSocketAddress la = p.listenAddress();
             if (p != to && p.handshaken && la != null && !p.broadcaster && chosen.size() < MAX_PEX_ADDRESSES) {
-                chosen.add(la);
+                long subnet = CandidatePool.subnetOf(la.getAddress());
+                if (subnets.getOrDefault(subnet, 0) < perSubnet && chosen.add(la)) {
+                    subnets.merge(subnet, 1, Integer::sum);
+                }
             }
         }
-        int known = candidateOrder.size();
-        for (int tries = 0; tries < 2 * MAX_PEX_ADDRESSES && chosen.size() < MAX_PEX_ADDRESSES && known > 0; tries++) {
-            InetSocketAddress a = candidateOrder.get(random.nextInt(known));
-            if (!a.equals(self)) {
-                chosen.add(a);
-            }
-        }
+        candidates.sampleReached(chosen, MAX_PEX_ADDRESSES, self, nowNs, subnets);
         if (chosen.isEmpty()) {
             return;
         }
@@ -714,13 +729,20 @@ public final class PeerEngine {
             throw new WireException("peer exchange of " + pex.getPeersCount() + " addresses exceeds "
                     + MAX_PEX_ADDRESSES);
         }
+        if (!from.takePexToken(nowNs, cfg.peerExchange().minIntervalMs() * 1_000_000L)) {
+            counters.peerExchangesIgnored++; // faster than allowed: a flood, or a peer that lies about time
+            return;
+        }
+        boolean fromLoopback = from.address.getAddress() != null && from.address.getAddress().isLoopbackAddress();
         for (PeerAddress pa : pex.getPeersList()) {
             byte[] ip = pa.getIp().toByteArray();
             if ((ip.length != 4 && ip.length != 16) || pa.getPort() == 0 || pa.getPort() > 65535) {
+                counters.peerAddressesRefused++;
                 continue;
             }
             try {
-                addCandidate(new InetSocketAddress(InetAddress.getByAddress(ip), pa.getPort()), nowNs);
+                offerCandidate(new InetSocketAddress(InetAddress.getByAddress(ip), pa.getPort()), from, fromLoopback,
+                        nowNs);
             } catch (UnknownHostException e) {
                 // Not reachable: the length was checked above.
             }

@@ -17,6 +17,7 @@ import dev.starling.core.node.NodeBroadcaster;
 import dev.starling.core.node.NodeViewer;
 import dev.starling.core.piece.Ed25519PieceVerifier;
 import dev.starling.core.piece.PieceSigner;
+import dev.starling.transport.discovery.BuiltInTracker;
 import dev.starling.transport.discovery.TrackerDiscovery;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -53,9 +54,28 @@ public final class NettyRuntime implements StarlingRuntime {
         Transport transport = transportFor(spec);
         Node node = newNode(spec, transport, channel, new PieceSigner(spec.keys()), epoch);
         InetSocketAddress bound = startOrRelease(transport, () -> node.start(spec.listen()));
-        ChannelLink link = ChannelLink.of(channel).withPeer(Addresses.advertised(bound));
+        InetSocketAddress advertised = Addresses.advertised(bound);
+        ChannelLink link = ChannelLink.of(channel).withPeer(advertised);
+        BuiltInTracker tracker = spec.builtInTracker() ? startTracker(channel, bound) : null;
+        if (tracker != null) {
+            link = link.withTracker(BuiltInTracker.announceUrl(advertised));
+        }
         NodeBroadcaster broadcaster = new NodeBroadcaster(node, link, epoch, spec.config(), NettyRuntime::wallClockUs);
-        return new RunningBroadcaster(broadcaster, new Shutdown(node, transport, startDiscovery(spec, channel, node, bound), null));
+        return new RunningBroadcaster(broadcaster, new Shutdown(node, transport,
+                startDiscovery(spec, channel, node, bound), null, tracker));
+    }
+
+    /**
+     * The broadcaster's own tracker, on the UDP port with its listen port's number. Without it (the port is taken
+     * over UDP) viewers still find each other through the broadcaster's peer exchange, so this only warns.
+     */
+    private static BuiltInTracker startTracker(ChannelId channel, InetSocketAddress bound) {
+        try {
+            return BuiltInTracker.start(channel, bound);
+        } catch (IllegalStateException e) {
+            log.warn("running without the built-in tracker: {}", e.getMessage());
+            return null;
+        }
     }
 
     @Override
@@ -73,11 +93,13 @@ public final class NettyRuntime implements StarlingRuntime {
             return t;
         });
         NodeViewer viewer = new NodeViewer(node, callbacks, spec.config().deliveryQueuePieces());
-        return new RunningViewer(viewer, new Shutdown(node, transport, startDiscovery(spec, channel, node, bound), callbacks));
+        return new RunningViewer(viewer, new Shutdown(node, transport, startDiscovery(spec, channel, node, bound),
+                callbacks, null));
     }
 
     private Node newNode(NodeSpec spec, Transport transport, ChannelId channel, PieceSigner signer, long epoch) {
-        EngineConfig engineConfig = EngineConfig.defaults(spec.config());
+        EngineConfig engineConfig = EngineConfig.builder().stream(spec.config()).peerExchange(spec.peerExchange())
+                .build();
         Ed25519PieceVerifier verifier = new Ed25519PieceVerifier(channel);
         byte[] peerId = new byte[16];
         random.nextBytes(peerId);
@@ -93,7 +115,8 @@ public final class NettyRuntime implements StarlingRuntime {
         List<PeerDiscovery> started = new ArrayList<>();
         for (PeerDiscovery d : all) {
             // Found peers are candidates, dialled as the engine needs more (the link's peers are the bootstrap).
-            d.start(channel, bound, node.loop(), peers -> node.engine().addCandidates(peers, node.loop().nowNs()));
+            // Each mechanism is its own source: one lying tracker can't fill the candidate pool.
+            d.start(channel, bound, node.loop(), peers -> node.engine().addCandidates(peers, d, node.loop().nowNs()));
             started.add(d);
         }
         return started;
@@ -190,10 +213,13 @@ public final class NettyRuntime implements StarlingRuntime {
         private final Transport transport;
         private final List<PeerDiscovery> discovery;
         private final ExecutorService callbacks;
+        private final BuiltInTracker tracker;
         private final CompletableFuture<Void> nodeClosed = new CompletableFuture<>();
 
-        Shutdown(Node node, Transport transport, List<PeerDiscovery> discovery, ExecutorService callbacks) {
+        Shutdown(Node node, Transport transport, List<PeerDiscovery> discovery, ExecutorService callbacks,
+                 BuiltInTracker tracker) {
             this.node = node;
+            this.tracker = tracker;
             this.transport = transport;
             this.discovery = discovery;
             this.callbacks = callbacks;
@@ -219,6 +245,9 @@ public final class NettyRuntime implements StarlingRuntime {
                 // fall through: close the transport regardless
             }
             transport.close();
+            if (tracker != null) {
+                tracker.close();
+            }
             if (callbacks != null) {
                 callbacks.shutdown();
                 try {

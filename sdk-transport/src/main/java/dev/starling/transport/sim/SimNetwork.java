@@ -84,18 +84,30 @@ public final class SimNetwork {
      * @return its transport
      */
     public SimTransport newTransport(long uploadBps) {
-        int host = nextHost++;
-        InetSocketAddress address;
-        try {
-            address = new InetSocketAddress(InetAddress.getByAddress(new byte[] {
-                10, (byte) (host >>> 16), (byte) (host >>> 8), (byte) host}), 7000);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
+        InetSocketAddress address = hostAddress(nextHost++);
         long access = latencyLoNs / 2 + (long) (random.nextDouble() * (latencyHiNs - latencyLoNs) / 2);
         SimTransport t = new SimTransport(this, address, uploadBps, access, random.split());
         transports.add(t);
         return t;
+    }
+
+    /**
+     * The address of the n-th host. Each host gets its own /24 (up to 13 million hosts), as viewers of a real
+     * swarm are spread over the Internet, so the engine's per-subnet limits bind in the simulator as they would
+     * there. The first octet skips 127 (loopback).
+     */
+    static InetSocketAddress hostAddress(int n) {
+        int subnet = n % 13_107_200;
+        int first = 11 + subnet / 65_536;
+        if (first >= 127) {
+            first++;
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(new byte[] {
+                (byte) first, (byte) (subnet >>> 8), (byte) subnet, (byte) (1 + n / 13_107_200)}), 7000);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("four bytes are always an IPv4 address", e);
+        }
     }
 
     /** Adds a node at an address that was used before (a restarted node), with unlimited upload. */

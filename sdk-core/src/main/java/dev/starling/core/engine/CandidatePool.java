@@ -1,0 +1,245 @@
+package dev.starling.core.engine;
+
+import dev.starling.api.PeerExchangeConfig;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Predicate;
+
+/**
+ * The addresses a node may dial: bounded, and shaped so that no one source and no one network owns it.
+ *
+ * <ul>
+ *   <li>at most {@link PeerExchangeConfig#maxPerSubnet()} addresses per /24 (IPv4) or /48 (IPv6), and as many
+ *       outbound connections there;</li>
+ *   <li>at most {@link PeerExchangeConfig#maxPerSource()} addresses from one source (a peer, a discovery
+ *       mechanism); the node's own sightings are not capped;</li>
+ *   <li>dialling picks a source at random first, then an address of it, so a source with many addresses gets no
+ *       more dials than one with few;</li>
+ *   <li>only addresses this node itself reached recently are passed on ({@link #sampleReached}): hearsay does
+ *       not travel, so a lie reaches one hop at most.</li>
+ * </ul>
+ * Iteration is in insertion order and randomness comes from the engine's seeded generator: simulations replay.
+ */
+final class CandidatePool {
+    /** Ports below this are never dialled on a stranger's word (they are other services'). */
+    static final int MIN_PORT = 1024;
+    /** The source of addresses the node reached itself. */
+    static final Object SELF = new Object() {
+        @Override
+        public String toString() {
+            return "self";
+        }
+    };
+
+    private final PeerExchangeConfig cfg;
+    private final int capacity;
+    private final SplittableRandom random;
+    private final long recentNs;
+    private final Map<InetSocketAddress, Entry> byAddress = new LinkedHashMap<>();
+    private final List<Entry> entries = new ArrayList<>(); // the same entries, for O(1) sampling and removal
+    private final Map<Long, Integer> perSubnet = new HashMap<>();
+    private final Map<Object, Integer> perSource = new HashMap<>(); // lookups only: never iterated
+    long refusedAddresses;
+
+    private static final class Entry {
+        final InetSocketAddress address;
+        final long subnet;
+        final Object source;
+        long notBeforeNs;
+        long reachedNs = Long.MIN_VALUE;
+        int index;
+
+        Entry(InetSocketAddress address, long subnet, Object source, long notBeforeNs) {
+            this.address = address;
+            this.subnet = subnet;
+            this.source = source;
+            this.notBeforeNs = notBeforeNs;
+        }
+    }
+
+    CandidatePool(PeerExchangeConfig cfg, int capacity, SplittableRandom random) {
+        this.cfg = cfg;
+        this.capacity = capacity;
+        this.random = random;
+        this.recentNs = cfg.recentMs() * 1_000_000L;
+    }
+
+    /**
+     * The /24 (IPv4) or /48 (IPv6) an address belongs to, as one number (IPv4 and IPv6 never collide).
+     */
+    static long subnetOf(InetAddress ip) {
+        byte[] b = ip.getAddress();
+        if (ip instanceof Inet4Address) {
+            return (1L << 60) | (b[0] & 0xFFL) << 16 | (b[1] & 0xFFL) << 8 | (b[2] & 0xFFL);
+        }
+        long v = 2L << 60;
+        for (int i = 0; i < 6; i++) {
+            v |= (b[i] & 0xFFL) << (8 * (5 - i));
+        }
+        return v;
+    }
+
+    /**
+     * Whether a stranger's word is enough to dial this address: a specific unicast address on an unprivileged
+     * port, and a loopback address only from a source that is itself on loopback.
+     */
+    static boolean dialable(InetSocketAddress a, boolean sourceOnLoopback) {
+        InetAddress ip = a.getAddress();
+        if (ip == null || a.getPort() < MIN_PORT || a.getPort() > 65535) {
+            return false;
+        }
+        if (ip.isAnyLocalAddress() || ip.isMulticastAddress()) {
+            return false;
+        }
+        return !ip.isLoopbackAddress() || sourceOnLoopback;
+    }
+
+    /** @return the number of addresses held */
+    int size() {
+        return entries.size();
+    }
+
+    boolean contains(InetSocketAddress a) {
+        return byAddress.containsKey(a);
+    }
+
+    /**
+     * Offers an address from a source.
+     *
+     * @return whether it is now held (new or already known)
+     */
+    boolean offer(InetSocketAddress a, Object source, long nowNs) {
+        if (byAddress.containsKey(a)) {
+            return true;
+        }
+        long subnet = subnetOf(a.getAddress());
+        if (perSubnet.getOrDefault(subnet, 0) >= cfg.maxPerSubnet()
+                || (source != SELF && perSource.getOrDefault(source, 0) >= cfg.maxPerSource())) {
+            refusedAddresses++;
+            return false;
+        }
+        if (entries.size() >= capacity) {
+            Iterator<Entry> it = byAddress.values().iterator();
+            Entry oldest = it.next();
+            it.remove();
+            unindex(oldest);
+        }
+        Entry e = new Entry(a, subnet, source, nowNs);
+        byAddress.put(a, e);
+        e.index = entries.size();
+        entries.add(e);
+        perSubnet.merge(subnet, 1, Integer::sum);
+        perSource.merge(source, 1, Integer::sum);
+        return true;
+    }
+
+    /** Records that this node was connected to {@code a} now (it may be passed on for {@code recentMs}). */
+    void reached(InetSocketAddress a, long nowNs) {
+        if (offer(a, SELF, nowNs)) {
+            byAddress.get(a).reachedNs = nowNs;
+        }
+    }
+
+    /** Holds off dialling {@code a} until {@code untilNs}. */
+    void holdOff(InetSocketAddress a, long untilNs) {
+        Entry e = byAddress.get(a);
+        if (e != null) {
+            e.notBeforeNs = untilNs;
+        }
+    }
+
+    void remove(InetSocketAddress a) {
+        Entry e = byAddress.remove(a);
+        if (e != null) {
+            unindex(e);
+        }
+    }
+
+    private void unindex(Entry e) {
+        Entry last = entries.remove(entries.size() - 1);
+        if (last != e) {
+            last.index = e.index;
+            entries.set(e.index, last);
+        }
+        decrement(perSubnet, e.subnet);
+        decrement(perSource, e.source);
+    }
+
+    private static <K> void decrement(Map<K, Integer> counts, K key) {
+        counts.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /**
+     * Picks up to {@code budget} addresses to dial now: a random source first, then one of its addresses, keeping
+     * outbound connections per subnet within the cap. Each pick is held off until {@code holdOffUntilNs}.
+     *
+     * @param skip            addresses not to dial (connected, being dialled, banned)
+     * @param outboundSubnets outbound connections already open or being dialled, per {@link #subnetOf} (updated)
+     */
+    List<InetSocketAddress> pickToDial(int budget, long nowNs, long holdOffUntilNs, Predicate<InetSocketAddress> skip,
+                                       Map<Long, Integer> outboundSubnets) {
+        List<InetSocketAddress> picked = new ArrayList<>();
+        if (budget <= 0 || entries.isEmpty()) {
+            return picked;
+        }
+        Map<Object, List<Entry>> bySource = new LinkedHashMap<>();
+        for (Entry e : byAddress.values()) {
+            if (e.notBeforeNs <= nowNs) {
+                bySource.computeIfAbsent(e.source, s -> new ArrayList<>()).add(e);
+            }
+        }
+        List<List<Entry>> groups = new ArrayList<>(bySource.values());
+        while (picked.size() < budget && !groups.isEmpty()) {
+            int g = random.nextInt(groups.size());
+            List<Entry> group = groups.get(g);
+            Entry e = group.remove(random.nextInt(group.size()));
+            if (group.isEmpty()) {
+                groups.set(g, groups.get(groups.size() - 1));
+                groups.remove(groups.size() - 1);
+            }
+            if (skip.test(e.address) || outboundSubnets.getOrDefault(e.subnet, 0) >= cfg.maxPerSubnet()) {
+                continue;
+            }
+            outboundSubnets.merge(e.subnet, 1, Integer::sum);
+            e.notBeforeNs = holdOffUntilNs;
+            picked.add(e.address);
+        }
+        return picked;
+    }
+
+    /**
+     * Adds to {@code chosen}, up to {@code max} in all, a random sample of the addresses this node reached within
+     * {@code recentMs}, keeping each subnet within the cap ({@code subnets} counts what is already chosen).
+     */
+    void sampleReached(java.util.Set<InetSocketAddress> chosen, int max, InetSocketAddress exclude, long nowNs,
+                       Map<Long, Integer> subnets) {
+        List<Entry> recent = new ArrayList<>();
+        for (Entry e : entries) {
+            if (e.reachedNs != Long.MIN_VALUE && nowNs - e.reachedNs <= recentNs && !e.address.equals(exclude)) {
+                recent.add(e);
+            }
+        }
+        while (chosen.size() < max && !recent.isEmpty()) {
+            int i = random.nextInt(recent.size());
+            Entry e = recent.get(i);
+            recent.set(i, recent.get(recent.size() - 1));
+            recent.remove(recent.size() - 1);
+            if (subnets.getOrDefault(e.subnet, 0) < cfg.maxPerSubnet() && chosen.add(e.address)) {
+                subnets.merge(e.subnet, 1, Integer::sum);
+            }
+        }
+    }
+
+    /** @return how many addresses one source holds (tests) */
+    int heldFrom(Object source) {
+        return perSource.getOrDefault(source, 0);
+    }
+}
