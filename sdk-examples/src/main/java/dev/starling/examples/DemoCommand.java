@@ -130,6 +130,7 @@ final class DemoCommand implements Callable<Integer> {
                 .put("latencyMsP99", r.latencyMsP99()).put("corruptBytes", r.corruptBytes())
                 .put("piecesMissed", r.piecesMissed()).put("viewersEnded", r.viewersEnded())
                 .put("warmupS", Math.min(warmupS, durationS - 1)).put("loss", loss)
-                .put("trackers", trackers.size()).put("link", r.link());
+                .put("trackers", trackers.size()).put("link", r.link())
+                .put("trackerRepliesAccepted", r.trackerRepliesAccepted());
     }
 }

@@ -65,9 +65,17 @@ final class LoopbackSwarm {
     private String linkText;
     private final List<TrackerDiscovery> trackers = new ArrayList<>();
 
+    private Runnable halfway = () -> { };
+
     LoopbackSwarm(Settings settings, PrintStream progress) {
         this.settings = settings;
         this.progress = progress;
+    }
+
+    /** Runs {@code task} on the publishing thread once half the stream is published (tests inject faults). */
+    LoopbackSwarm onHalfway(Runnable task) {
+        this.halfway = task;
+        return this;
     }
 
     Result run() throws InterruptedException {
@@ -140,6 +148,9 @@ final class LoopbackSwarm {
                 }
                 b.publish(piece(settings.seed(), seq, stream.pieceBytes(), System.nanoTime()), seq % rapEvery == 0);
                 published.incrementAndGet();
+                if (seq == pieces / 2) {
+                    halfway.run();
+                }
                 if (seq > 0 && seq % (rapEvery * 10) == 0) {
                     log(String.format("%4d s published %d pieces", seq / rapEvery, seq));
                 }

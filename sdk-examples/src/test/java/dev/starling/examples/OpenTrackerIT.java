@@ -34,7 +34,7 @@ class OpenTrackerIT {
 
     @BeforeAll
     static void startOpentracker() throws IOException {
-        Path program = ExternalProgram.require("opentracker", "run BitTorrent tracker integration tests");
+        ExternalProgram.require("opentracker", "run BitTorrent tracker integration tests");
         dir = Files.createTempDirectory("starling-opentracker");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path whitelist = dir.resolve("whitelist.txt");
@@ -44,8 +44,14 @@ class OpenTrackerIT {
         Path conf = dir.resolve("opentracker.conf");
         Files.writeString(conf, "listen.tcp_udp 127.0.0.1:" + port + "\naccess.whitelist " + whitelist + "\n");
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-r--r--"));
-        tracker = new ProcessBuilder(program.toString(), "-f", conf.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("opentracker.log").toFile()).start();
+        tracker = startTracker();
+    }
+
+    private static Process startTracker() throws IOException {
+        Path program = ExternalProgram.require("opentracker", "run BitTorrent tracker integration tests");
+        return new ProcessBuilder(program.toString(), "-f", dir.resolve("opentracker.conf").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("opentracker.log").toFile())).start();
     }
 
     @AfterAll
@@ -69,11 +75,37 @@ class OpenTrackerIT {
         swarmThrough(URI.create("http://127.0.0.1:" + port + "/announce"));
     }
 
+    /** The tracker dies halfway through the stream: viewers keep the peers they have and play on. */
+    @Test
+    void theStreamOutlivesTheTracker() throws Exception {
+        URI trackerUrl = URI.create("udp://127.0.0.1:" + port + "/announce");
+        boolean[] killedWhilePlaying = {false};
+        try {
+            swarmThrough(trackerUrl, () -> {
+                tracker.destroyForcibly();
+                try {
+                    killedWhilePlaying[0] = tracker.waitFor(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(killedWhilePlaying[0]).as("opentracker was stopped mid-stream").isTrue();
+        } finally {
+            if (!tracker.isAlive()) {
+                tracker = startTracker(); // for the other tests
+            }
+        }
+    }
+
     private void swarmThrough(URI trackerUrl) throws InterruptedException {
+        swarmThrough(trackerUrl, () -> { });
+    }
+
+    private void swarmThrough(URI trackerUrl, Runnable halfway) throws InterruptedException {
         assertThat(tracker.isAlive()).as("opentracker is running").isTrue();
         StreamConfig stream = StreamConfig.builder().bitrateHintBps(2_000_000).build();
         LoopbackSwarm.Result r = new LoopbackSwarm(new LoopbackSwarm.Settings("tcp", 20, 12, 3, 0, 1, stream, KEYS,
-                List.of(trackerUrl), 250), System.err).run();
+                List.of(trackerUrl), 250), System.err).onHalfway(halfway).run();
         System.err.println(trackerUrl + " swarm: " + r);
         assertThat(r.trackerRepliesAccepted()).as("every node's announce answered (broadcaster and 20 viewers)")
                 .isGreaterThanOrEqualTo(21);

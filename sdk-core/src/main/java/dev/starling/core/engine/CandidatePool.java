@@ -148,6 +148,17 @@ final class CandidatePool {
         }
     }
 
+    /**
+     * Marks an address the broadcaster told of as fit to pass on, as if this node had reached it: the
+     * broadcaster, whose key signs the stream, is the one source trusted that far.
+     */
+    void vouchedByBroadcaster(InetSocketAddress a, long nowNs) {
+        Entry e = byAddress.get(a);
+        if (e != null && e.reachedNs < nowNs) {
+            e.reachedNs = nowNs;
+        }
+    }
+
     /** Holds off dialling {@code a} until {@code untilNs}. */
     void holdOff(InetSocketAddress a, long untilNs) {
         Entry e = byAddress.get(a);

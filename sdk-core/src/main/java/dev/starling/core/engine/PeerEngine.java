@@ -741,8 +741,11 @@ public final class PeerEngine {
                 continue;
             }
             try {
-                offerCandidate(new InetSocketAddress(InetAddress.getByAddress(ip), pa.getPort()), from, fromLoopback,
-                        nowNs);
+                InetSocketAddress a = new InetSocketAddress(InetAddress.getByAddress(ip), pa.getPort());
+                offerCandidate(a, from, fromLoopback, nowNs);
+                if (from.broadcaster) {
+                    candidates.vouchedByBroadcaster(a, nowNs);
+                }
             } catch (UnknownHostException e) {
                 // Not reachable: the length was checked above.
             }

@@ -21,26 +21,44 @@ final class EngineHarness implements EngineOutput {
     final List<Gap> gaps = new ArrayList<>();
     final List<String> disconnects = new ArrayList<>();
     final List<Control> sent = new ArrayList<>();
+    final List<Long> sentTo = new ArrayList<>(); // the peer of each entry of sent
+    final List<InetSocketAddress> dialled = new ArrayList<>();
     final PeerEngine engine;
     final ChannelKeys keys;
 
     EngineHarness(ChannelKeys keys) {
+        this(keys, EngineConfig.builder().build());
+    }
+
+    EngineHarness(ChannelKeys keys, EngineConfig config) {
         this.keys = keys;
         this.engine = new PeerEngine(keys.channelId(), null, 0, new Ed25519PieceVerifier(keys.channelId()),
-                EngineConfig.builder().build(), 4_000_000, new byte[16], 7, 0, this);
+                config, 4_000_000, new byte[16], 7, 0, this);
     }
 
     /** Connects the scripted peer and completes its handshake. */
     EngineHarness connectPeer(boolean broadcaster) {
-        engine.onConnected(PEER, new InetSocketAddress("127.0.0.1", 7000), false, 0);
+        return connectPeer(PEER, new InetSocketAddress("127.0.0.1", 7000), false, broadcaster, 0);
+    }
+
+    /** Connects a peer with this connection id at {@code address} (listening on its port) and greets it. */
+    EngineHarness connectPeer(long peer, InetSocketAddress address, boolean inbound, boolean broadcaster, long nowNs) {
+        engine.onConnected(peer, address, inbound, nowNs);
         byte[] id = new byte[16];
         id[0] = 9;
+        id[1] = (byte) peer;
         Control hs = Control.newBuilder().setHandshake(Handshake.newBuilder()
                 .setProtocolVersion(PeerEngine.PROTOCOL_VERSION)
                 .setChannelId(UnsafeByteOperations.unsafeWrap(keys.channelId().publicKey()))
-                .setPeerId(UnsafeByteOperations.unsafeWrap(id)).setListenPort(7000).setBroadcaster(broadcaster)).build();
-        engine.onFrame(PEER, ControlCodec.encode(hs), Payload.empty(), 0);
+                .setPeerId(UnsafeByteOperations.unsafeWrap(id)).setListenPort(address.getPort())
+                .setBroadcaster(broadcaster)).build();
+        engine.onFrame(peer, ControlCodec.encode(hs), Payload.empty(), nowNs);
         return this;
+    }
+
+    /** Delivers a control message from a peer. */
+    void control(long peer, Control c, long nowNs) {
+        engine.onFrame(peer, ControlCodec.encode(c), Payload.empty(), nowNs);
     }
 
     void receive(Piece piece, long nowNs) {
@@ -51,6 +69,7 @@ final class EngineHarness implements EngineOutput {
     public void send(long peer, byte[] header, Payload payload) {
         try {
             sent.add(ControlCodec.decode(header));
+            sentTo.add(peer);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -64,6 +83,7 @@ final class EngineHarness implements EngineOutput {
 
     @Override
     public void connect(InetSocketAddress address) {
+        dialled.add(address);
     }
 
     @Override

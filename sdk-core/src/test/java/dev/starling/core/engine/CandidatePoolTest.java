@@ -1,0 +1,135 @@
+package dev.starling.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.starling.api.PeerExchangeConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class CandidatePoolTest {
+    private static final long S = 1_000_000_000L;
+    private final CandidatePool pool = new CandidatePool(PeerExchangeConfig.defaults(), 1_000, new SplittableRandom(1));
+
+    @Test
+    void oneSubnetHoldsAtMostItsCapWhateverTheSource() {
+        for (int i = 1; i <= 10; i++) {
+            pool.offer(addr("203.0.113." + i, 7000), "source-" + i, 0);
+        }
+        for (int i = 1; i <= 10; i++) {
+            pool.offer(addr("2001:db8:1:" + i + "::1", 7000), "source-" + i, 0); // one /48
+        }
+        pool.offer(addr("2001:db8:2::1", 7000), "source-1", 0); // another /48
+        assertThat(pool.size()).isEqualTo(4 + 4 + 1);
+        assertThat(pool.refusedAddresses).isEqualTo(12);
+    }
+
+    @Test
+    void oneSourceHoldsAtMostItsCapButTheNodesOwnSightingsAreNotCapped() {
+        for (int i = 0; i < 150; i++) {
+            pool.offer(spread(i), "liar", 0);
+        }
+        assertThat(pool.heldFrom("liar")).isEqualTo(100);
+        for (int i = 150; i < 300; i++) {
+            pool.reached(spread(i), 0);
+        }
+        assertThat(pool.heldFrom(CandidatePool.SELF)).isEqualTo(150);
+    }
+
+    @Test
+    void aStrangersWordNeverPointsAtLowPortsWildcardsMulticastOrThisMachine() {
+        assertThat(CandidatePool.dialable(addr("198.51.100.1", 7000), false)).isTrue();
+        assertThat(CandidatePool.dialable(addr("198.51.100.1", 22), false)).isFalse();
+        assertThat(CandidatePool.dialable(addr("0.0.0.0", 7000), false)).isFalse();
+        assertThat(CandidatePool.dialable(addr("224.0.0.1", 7000), false)).isFalse();
+        assertThat(CandidatePool.dialable(addr("127.0.0.1", 7000), false)).isFalse();
+        assertThat(CandidatePool.dialable(addr("::1", 7000), false)).isFalse();
+        assertThat(CandidatePool.dialable(addr("127.0.0.1", 7000), true)).isTrue();
+    }
+
+    @Test
+    void dialsSpreadOverSourcesNotOverAddresses() {
+        // One source offers 100 addresses, three others one each. Picking by address, the big source would get
+        // 100/103 of the dials; picking a source first, it gets about a quarter.
+        int bigSourceDials = 0;
+        int dials = 0;
+        for (long seed = 0; seed < 200; seed++) {
+            CandidatePool p = new CandidatePool(PeerExchangeConfig.defaults(), 1_000, new SplittableRandom(seed));
+            for (int i = 0; i < 100; i++) {
+                p.offer(spread(i), "big", 0);
+            }
+            for (int i = 0; i < 3; i++) {
+                p.offer(spread(1_000 + i), "small-" + i, 0);
+            }
+            InetSocketAddress first = p.pickToDial(1, 0, S, a -> false, new HashMap<>()).get(0);
+            dials++;
+            if (first.getAddress().getAddress()[1] != (byte) (1_000 >>> 8)) {
+                bigSourceDials++;
+            }
+        }
+        assertThat((double) bigSourceDials / dials).isBetween(0.15, 0.35);
+    }
+
+    @Test
+    void dialsKeepOutboundConnectionsPerSubnetWithinTheCapAndHonourHoldOffs() {
+        CandidatePool loose = new CandidatePool(PeerExchangeConfig.builder().maxPerSubnet(2).build(), 1_000,
+                new SplittableRandom(3));
+        for (int i = 1; i <= 2; i++) {
+            loose.offer(addr("203.0.113." + i, 7000), "a", 0);
+            loose.offer(addr("198.51.100." + i, 7000), "b", 0);
+        }
+        var outbound = new HashMap<Long, Integer>();
+        outbound.put(CandidatePool.subnetOf(addr("203.0.113.99", 1).getAddress()), 1);
+        List<InetSocketAddress> picked = loose.pickToDial(10, 0, 10 * S, a -> false, outbound);
+        assertThat(picked).hasSize(3); // one more in 203.0.113/24 (it had one), both in 198.51.100/24
+        assertThat(picked.stream().filter(a -> a.getHostString().startsWith("203.")).count()).isEqualTo(1);
+        // The three dialled are held off until 10 s: before, only the one left out can be dialled; after, they are.
+        List<InetSocketAddress> later = loose.pickToDial(10, 9 * S, 20 * S, a -> false, new HashMap<>());
+        assertThat(later).hasSize(1).doesNotContainAnyElementsOf(picked);
+        assertThat(loose.pickToDial(10, 10 * S, 20 * S, a -> false, new HashMap<>()))
+                .containsExactlyInAnyOrderElementsOf(picked);
+    }
+
+    @Test
+    void onlyAddressesReachedRecentlyArePassedOnNeverHearsay() {
+        pool.offer(addr("198.51.100.1", 7000), "someone", 0); // hearsay
+        pool.reached(addr("198.51.100.2", 7000), 0);
+        pool.reached(addr("198.51.100.3", 7000), 100 * S);
+        pool.reached(addr("198.51.100.4", 7000), 100 * S);
+        Set<InetSocketAddress> chosen = new LinkedHashSet<>();
+        pool.sampleReached(chosen, 50, addr("198.51.100.4", 7000), 130 * S, new HashMap<>());
+        // .2 was reached 130 s ago (more than recentMs = 120 s); .4 is the peer being told.
+        assertThat(chosen).containsExactly(addr("198.51.100.3", 7000));
+    }
+
+    @Test
+    void aFullPoolForgetsItsOldestAddress() {
+        CandidatePool small = new CandidatePool(PeerExchangeConfig.defaults(), 3, new SplittableRandom(1));
+        for (int i = 0; i < 4; i++) {
+            small.offer(spread(i), "s", i);
+        }
+        assertThat(small.size()).isEqualTo(3);
+        assertThat(small.contains(spread(0))).isFalse();
+        assertThat(small.contains(spread(3))).isTrue();
+        assertThat(small.heldFrom("s")).isEqualTo(3);
+    }
+
+    /** An address in its own /24 for each i. */
+    private static InetSocketAddress spread(int i) {
+        return addr("100." + (i >>> 8) + "." + (i & 0xFF) + ".1", 7000);
+    }
+
+    private static InetSocketAddress addr(String ip, int port) {
+        try {
+            return new InetSocketAddress(InetAddress.getByName(ip), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
