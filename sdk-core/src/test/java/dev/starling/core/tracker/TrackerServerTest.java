@@ -169,7 +169,7 @@ class TrackerServerTest {
     }
 
     @Test
-    void aRepliesListAtMostFiftyPeersAndOnlyOfTheRequestersFamily() throws Exception {
+    void aReplyListsAtMostFiftyPeersAndOnlyOfTheRequestersFamily() throws Exception {
         TrackerServer big = new TrackerServer(HASH, SECRET, 120, 1_000, 4, 1);
         for (int host = 1; host <= 80; host++) {
             InetSocketAddress h = addr("10.1." + host + ".1", 40000);
