@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Predicate;
 
@@ -47,7 +48,6 @@ final class CandidatePool {
     private final List<Entry> entries = new ArrayList<>(); // the same entries, for O(1) sampling and removal
     private final Map<Long, Integer> perSubnet = new HashMap<>();
     private final Map<Object, Integer> perSource = new HashMap<>(); // lookups only: never iterated
-    long refusedAddresses;
 
     private static final class Entry {
         final InetSocketAddress address;
@@ -114,7 +114,7 @@ final class CandidatePool {
     /**
      * Offers an address from a source.
      *
-     * @return whether it is now held (new or already known)
+     * @return whether it is now held (new or already known); false if a subnet or source cap refused it
      */
     boolean offer(InetSocketAddress a, Object source, long nowNs) {
         if (byAddress.containsKey(a)) {
@@ -123,7 +123,6 @@ final class CandidatePool {
         long subnet = subnetOf(a.getAddress());
         if (perSubnet.getOrDefault(subnet, 0) >= cfg.maxPerSubnet()
                 || (source != SELF && perSource.getOrDefault(source, 0) >= cfg.maxPerSource())) {
-            refusedAddresses++;
             return false;
         }
         if (entries.size() >= capacity) {
@@ -230,7 +229,7 @@ final class CandidatePool {
      * Adds to {@code chosen}, up to {@code max} in all, a random sample of the addresses this node reached within
      * {@code recentMs}, keeping each subnet within the cap ({@code subnets} counts what is already chosen).
      */
-    void sampleReached(java.util.Set<InetSocketAddress> chosen, int max, InetSocketAddress exclude, long nowNs,
+    void sampleReached(Set<InetSocketAddress> chosen, int max, InetSocketAddress exclude, long nowNs,
                        Map<Long, Integer> subnets) {
         List<Entry> recent = new ArrayList<>();
         for (Entry e : entries) {

@@ -28,7 +28,6 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -680,9 +679,9 @@ public final class PeerEngine {
             counters.peerAddressesRefused++;
             return;
         }
-        long refusedBefore = candidates.refusedAddresses;
-        candidates.offer(a, source, nowNs);
-        counters.peerAddressesRefused += candidates.refusedAddresses - refusedBefore;
+        if (!candidates.offer(a, source, nowNs)) {
+            counters.peerAddressesRefused++;
+        }
     }
 
     // ------------------------------------------------------------------ peer exchange

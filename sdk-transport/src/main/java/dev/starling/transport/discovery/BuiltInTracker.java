@@ -60,7 +60,7 @@ public final class BuiltInTracker implements AutoCloseable {
                 MAX_PEERS_PER_IP, random.nextLong());
         EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("starling-builtin-tracker", true));
         Bootstrap b = new Bootstrap().group(group)
-                .channelFactory(() -> new NioDatagramChannel())
+                .channel(NioDatagramChannel.class)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM_BYTES))
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                     @Override
