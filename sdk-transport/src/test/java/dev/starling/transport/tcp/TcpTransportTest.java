@@ -50,24 +50,33 @@ class TcpTransportTest {
         return s;
     }
 
-    private static long starlingThreads() {
+    private static java.util.Set<Thread> starlingThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith("starling-tcp")).count();
+                .filter(t -> t.isAlive() && t.getName().startsWith("starling-tcp"))
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     @Test
     void closeReleasesItsThreadAndItsPort() throws Exception {
-        long before = starlingThreads();
+        // Threads are compared as sets: another test's transport may still be ending its thread meanwhile.
+        java.util.Set<Thread> before = starlingThreads();
         TcpTransport t = new TcpTransport();
         Recorder r = new Recorder();
         InetSocketAddress bound = t.listen(new InetSocketAddress(LOOPBACK, 0), r);
         Socket client = rawClient(bound);
         await("the link is up", () -> r.connected().size() == 1);
-        assertThat(starlingThreads()).isEqualTo(before + 1);
+        java.util.Set<Thread> started = starlingThreads();
+        started.removeAll(before);
+        assertThat(started).as("one event loop thread of its own").hasSize(1);
 
         t.close();
 
-        assertThat(starlingThreads()).as("the event loop thread has ended").isEqualTo(before);
+        // close() returns once the loop has terminated; the thread itself then exits its run method. Joining
+        // waits for that exit only: a loop close() left running would never end, and this would fail.
+        for (Thread thread : started) {
+            thread.join(5_000);
+        }
+        assertThat(started).as("the event loop thread has ended").noneMatch(Thread::isAlive);
         try (ServerSocket again = new ServerSocket(bound.getPort(), 1, LOOPBACK)) {
             assertThat(again.getLocalPort()).as("the port is free again").isEqualTo(bound.getPort());
         }
