@@ -27,6 +27,17 @@ public interface Connection {
      */
     void send(byte[] header, Payload payload);
 
+    /**
+     * Queues a frame that is worthless after {@code deadlineNs} (a piece the receiver can no longer play): a
+     * transport that retransmits may give it up rather than send it late. Transports that cannot drop a queued
+     * frame (a byte stream) send it as {@link #send(byte[], Payload)} does, which is what this default does.
+     *
+     * @param deadlineNs on the {@link TransportLoop#nowNs()} clock; {@link Long#MAX_VALUE} for none
+     */
+    default void send(byte[] header, Payload payload, long deadlineNs) {
+        send(header, payload);
+    }
+
     /** @return bytes queued and not yet on the wire: the engine's back-pressure signal */
     long queuedBytes();
 

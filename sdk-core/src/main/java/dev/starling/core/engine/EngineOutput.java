@@ -15,6 +15,14 @@ public interface EngineOutput {
     /** Sends a frame; takes over one reference to {@code payload}. */
     void send(long peer, byte[] header, Payload payload);
 
+    /**
+     * Sends a frame that is worthless after {@code deadlineNs} (on the engine's clock): the transport may give it
+     * up rather than deliver it late. By default the deadline is ignored.
+     */
+    default void send(long peer, byte[] header, Payload payload, long deadlineNs) {
+        send(peer, header, payload);
+    }
+
     /** @return bytes queued towards this peer and not yet sent (back-pressure); 0 if unknown */
     long queuedBytes(long peer);
 

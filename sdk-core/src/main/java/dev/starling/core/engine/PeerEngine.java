@@ -954,7 +954,7 @@ public final class PeerEngine {
                 headers[slot] = h;
             }
         }
-        out.send(to.id, h, piece.payload().retain());
+        out.send(to.id, h, piece.payload().retain(), localDeadlineNs(piece));
         uploadTokens -= piece.length();
         counters.bytesUploaded += piece.length();
         if (push) {
@@ -969,6 +969,17 @@ public final class PeerEngine {
     }
 
     // ------------------------------------------------------------------ playback
+
+    /**
+     * When a piece stops being worth sending, on this node's clock: its playout deadline (publish time plus playout
+     * delay, on the broadcaster's clock as estimated here). A transport that retransmits gives it up after that.
+     */
+    private long localDeadlineNs(Piece piece) {
+        if (piece.isEndOfStream() || !offsetKnown) {
+            return Long.MAX_VALUE;
+        }
+        return (piece.publishTimeUs() + playoutUs - offsetUs) * 1000;
+    }
 
     private long broadcasterNowUs(long nowNs) {
         return nowNs / 1000 + offsetUs;

@@ -219,12 +219,21 @@ public final class Node implements ConnectionHandler, EngineOutput {
 
     @Override
     public void send(long peer, byte[] header, Payload payload) {
+        send(peer, header, payload, Long.MAX_VALUE);
+    }
+
+    @Override
+    public void send(long peer, byte[] header, Payload payload, long deadlineNs) {
         Connection c = connections.get(peer);
         if (c == null) {
             payload.release();
             return;
         }
-        c.send(header, payload);
+        if (deadlineNs == Long.MAX_VALUE) {
+            c.send(header, payload);
+        } else {
+            c.send(header, payload, deadlineNs);
+        }
     }
 
     @Override

@@ -187,8 +187,9 @@ public final class TrackerServer {
         for (int i = 7; i >= 0; i--) {
             mac.update((byte) (minute >>> (8 * i)));
         }
-        long id = mac.doFinal();
-        // Never the connect magic, so an id can't be mistaken for a connect request.
+        // The top bit clear: a datagram that starts with a set top bit is the UDP transport's own (it may share this
+        // tracker's socket), never an announce. Never the connect magic, so an id can't pass for a connect request.
+        long id = mac.doFinal() & Long.MAX_VALUE;
         return id == UdpTrackerSession.PROTOCOL_ID ? id ^ 1 : id;
     }
 

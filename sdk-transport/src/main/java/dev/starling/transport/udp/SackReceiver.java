@@ -10,7 +10,8 @@ import java.util.List;
  * cumulative point are refused (a sender may not run that far ahead), so a peer cannot make it hold more than
  * {@code windowPackets} bits.
  *
- * <p>Groundwork for the UDP transport; not yet used by a transport.
+ * <p>A retransmission travels under a new packet number, so numbers the sender has given up on (declared lost) never
+ * arrive: {@link #forgetBelow} moves the cumulative point past them when the sender says so.
  */
 final class SackReceiver {
     /** A run of received packet numbers, {@code first..last} inclusive. */
@@ -53,6 +54,31 @@ final class SackReceiver {
             shiftDown(advance);
         }
         return true;
+    }
+
+    /** @return whether packet {@code number} would be recorded as new (not a duplicate, within the window) */
+    boolean accepts(long number) {
+        long offset = number - cumulative - 1;
+        return offset >= 0 && offset < windowPackets && !above.get((int) offset);
+    }
+
+    /** The sender wants nothing below {@code oldest} any more: treat those numbers as settled. */
+    void forgetBelow(long oldest) {
+        if (oldest - 1 <= cumulative) {
+            return;
+        }
+        long advance = oldest - 1 - cumulative;
+        cumulative = oldest - 1;
+        if (advance >= above.length()) {
+            above.clear();
+        } else {
+            shiftDown((int) advance);
+        }
+        int more = above.nextClearBit(0);
+        if (more > 0) {
+            cumulative += more;
+            shiftDown(more);
+        }
     }
 
     /** Everything up to this packet number has arrived (-1: nothing yet). */

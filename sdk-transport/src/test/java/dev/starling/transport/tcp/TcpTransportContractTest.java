@@ -12,7 +12,7 @@ import java.net.ServerSocket;
 import java.util.function.BooleanSupplier;
 
 /** The transport contract over {@code tcp} on loopback. */
-class TcpTransportContractTest extends TransportContractTest {
+public class TcpTransportContractTest extends TransportContractTest {
     static final long WAIT_MS = 10_000;
 
     @Override
@@ -41,7 +41,7 @@ class TcpTransportContractTest extends TransportContractTest {
     }
 
     /** Waits on the recorders' signal (not a sleep) until {@code done} holds, for at most {@link #WAIT_MS}. */
-    static void await(String what, BooleanSupplier done) {
+    public static void await(String what, BooleanSupplier done) {
         long deadline = System.nanoTime() + WAIT_MS * 1_000_000;
         synchronized (EVENTS) {
             while (!done.getAsBoolean()) {

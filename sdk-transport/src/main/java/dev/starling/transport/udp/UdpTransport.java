@@ -1,0 +1,716 @@
+package dev.starling.transport.udp;
+
+import dev.starling.api.spi.Connection;
+import dev.starling.api.spi.ConnectionHandler;
+import dev.starling.api.spi.FrameLimits;
+import dev.starling.api.spi.Payload;
+import dev.starling.api.spi.Transport;
+import dev.starling.api.spi.TransportLoop;
+import dev.starling.transport.netty.NettyLoop;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.bouncycastle.crypto.macs.SipHash;
+import org.bouncycastle.crypto.params.KeyParameter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code udp} transport on Netty datagrams: one socket per node, links multiplexed on it by connection id, each
+ * an ordered, reliable, congestion-controlled stream of frames ({@link UdpLink}) that gives up a frame rather than
+ * send it after its deadline. IPv4 and IPv6.
+ *
+ * <p>Opening a link never sends an address more than it sent us until that address has proven it receives there
+ * (no amplification): a HELLO of at least {@value UdpWire#HELLO_BYTES} bytes is answered with a
+ * {@value UdpWire#COOKIE_BYTES}-byte COOKIE (a keyed hash of the address, the client's id and the minute; no state
+ * is kept), and only a CONNECT that returns a valid cookie creates a link. Anything else from a stranger is dropped
+ * unanswered.
+ *
+ * <p>Datagrams that are not this transport's (their first byte is not {@link UdpWire#MAGIC}) go to the service
+ * set with {@link #serveOtherDatagrams}: the broadcaster's built-in BEP 15 tracker shares the socket that way.
+ *
+ * <p>Built with its own one-thread event loop group, which {@link #close()} shuts down; or on a loop of a shared
+ * group, which stays up.
+ */
+public final class UdpTransport implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(UdpTransport.class);
+    private static final long TICK_MS = 10;
+    private static final long FIRST_RETRY_NS = 200_000_000L;
+    private static final long MINUTE_NS = 60_000_000_000L;
+    private static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+    /** Answers datagrams that are not the transport's own (a BEP 15 tracker sharing the socket). */
+    @FunctionalInterface
+    public interface DatagramService {
+        /** @return the reply to send to {@code from}, or null for none */
+        byte[] onDatagram(byte[] datagram, InetSocketAddress from, long nowNs);
+    }
+
+    private final UdpConfig config;
+    private final EventLoopGroup ownedGroup;
+    private final EventLoop eventLoop;
+    private final NettyLoop loop;
+    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+    private final UdpStats.Counters counters = new UdpStats.Counters();
+    private final Map<Integer, UdpConnection> links = new HashMap<>(); // by our id
+    private final Map<Integer, Dial> dials = new HashMap<>(); // by our (client) id
+    private final Map<ClientKey, UdpConnection> accepted = new HashMap<>(); // inbound links by their client's id
+    private List<UdpConnection> dirty = new ArrayList<>();
+    private final SplittableRandom ids;
+    private final SplittableRandom lossRandom;
+    private final SipHash cookieMac = new SipHash(2, 4);
+    private final Promise<Void> closedOnLoop;
+    private NioDatagramChannel channel;
+    private ScheduledFuture<?> ticker;
+    private ConnectionHandler handler;
+    private DatagramService otherDatagrams;
+    private boolean listening;
+    private long nextConnectionId = 1;
+    private volatile boolean closed;
+
+    /** A transport with the default settings on its own event loop thread. */
+    public UdpTransport() {
+        this(UdpConfig.defaults());
+    }
+
+    /** A transport on its own event loop thread, which {@link #close()} stops. */
+    public UdpTransport(UdpConfig config) {
+        this(config, new NioEventLoopGroup(1, new DefaultThreadFactory("starling-udp", true)), true);
+    }
+
+    /** A transport on the next loop of a shared group, which {@link #close()} leaves running. */
+    public UdpTransport(UdpConfig config, EventLoopGroup sharedGroup) {
+        this(config, sharedGroup, false);
+    }
+
+    private UdpTransport(UdpConfig config, EventLoopGroup group, boolean owned) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.ownedGroup = owned ? group : null;
+        this.eventLoop = group.next();
+        this.loop = new NettyLoop(eventLoop);
+        this.closedOnLoop = eventLoop.newPromise();
+        SecureRandom seeds = new SecureRandom();
+        byte[] secret = new byte[16];
+        seeds.nextBytes(secret);
+        cookieMac.init(new KeyParameter(secret));
+        this.ids = new SplittableRandom(seeds.nextLong());
+        this.lossRandom = new SplittableRandom(config.lossSeed());
+    }
+
+    /** @return the settings */
+    public UdpConfig config() {
+        return config;
+    }
+
+    @Override
+    public TransportLoop loop() {
+        return loop;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The socket is bound before this returns (a busy port fails here). Callable from any thread.
+     */
+    @Override
+    public InetSocketAddress listen(InetSocketAddress bindAddress, ConnectionHandler h) throws IOException {
+        Objects.requireNonNull(h, "handler");
+        if (closed) {
+            throw new IOException("transport is closed");
+        }
+        if (channel != null) {
+            throw new IllegalStateException("already bound to " + channel.localAddress());
+        }
+        this.handler = h;
+        InetSocketAddress bound = bind(bindAddress);
+        listening = true;
+        log.debug("listening on udp {}", bound);
+        return bound;
+    }
+
+    @Override
+    public void handler(ConnectionHandler h) {
+        this.handler = Objects.requireNonNull(h, "handler");
+    }
+
+    /**
+     * Hands datagrams that are not this transport's to {@code service}, on the transport's loop, and sends its
+     * replies from the same socket. {@code null} stops it.
+     */
+    public void serveOtherDatagrams(DatagramService service) {
+        if (!loop.inLoop()) {
+            loop.execute(() -> serveOtherDatagrams(service));
+            return;
+        }
+        this.otherDatagrams = service;
+    }
+
+    /** @return the address the socket is bound to, or null before it is */
+    public InetSocketAddress localAddress() {
+        NioDatagramChannel c = channel;
+        return c == null ? null : (InetSocketAddress) c.localAddress();
+    }
+
+    /** @return what the transport has done so far (safe from any thread) */
+    public UdpStats stats() {
+        if (loop.inLoop()) {
+            return counters.snapshot();
+        }
+        try {
+            return eventLoop.submit(counters::snapshot).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return counters.snapshot(); // the loop is gone: the counters no longer change
+        }
+    }
+
+    private InetSocketAddress bind(InetSocketAddress bindAddress) throws IOException {
+        DatagramChannel socket = DatagramChannel.open();
+        try {
+            socket.bind(bindAddress);
+        } catch (IOException e) {
+            socket.close();
+            throw new IOException("cannot bind udp " + bindAddress + ": " + e.getMessage(), e);
+        }
+        NioDatagramChannel ch = new NioDatagramChannel(socket);
+        ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(2048));
+        ch.config().setOption(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+        ch.config().setOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+        ch.pipeline().addLast(new Inbound());
+        channel = ch;
+        eventLoop.register(ch);
+        loop.execute(() -> {
+            if (!closed && ticker == null) {
+                ticker = eventLoop.scheduleAtFixedRate(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+            }
+        });
+        return (InetSocketAddress) socket.getLocalAddress();
+    }
+
+    @Override
+    public void connect(InetSocketAddress remote) {
+        if (!loop.inLoop()) {
+            loop.execute(() -> connect(remote));
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        if (links.size() + dials.size() >= config.maxConnections()) {
+            failLater(remote, "connection limit of " + config.maxConnections() + " reached");
+            return;
+        }
+        if (channel == null) {
+            try {
+                bind(new InetSocketAddress(0)); // a node that only dials out still needs a socket
+            } catch (IOException e) {
+                failLater(remote, e.getMessage());
+                return;
+            }
+        }
+        int id = freshId();
+        Dial d = new Dial(id, remote, loop.nowNs());
+        dials.put(id, d);
+        sendHandshake(d);
+    }
+
+    private void failLater(InetSocketAddress remote, String reason) {
+        log.debug("not dialling {}: {}", remote, reason);
+        loop.execute(() -> {
+            if (!closed) {
+                handler.onConnectFailed(remote, reason);
+            }
+        });
+    }
+
+    private int freshId() {
+        int id;
+        do {
+            id = ids.nextInt();
+        } while (id == 0 || links.containsKey(id) || dials.containsKey(id));
+        return id;
+    }
+
+    /**
+     * Closes every link (each peer is told) and the socket; with its own event loop, also stops that thread.
+     * Called from outside the loop, returns once all of it is released. No handler events follow.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (!closed) {
+                closed = true;
+                closeOnLoop();
+            }
+        }
+        if (loop.inLoop()) {
+            return;
+        }
+        if (ownedGroup != null) {
+            ownedGroup.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        } else {
+            closedOnLoop.awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void closeOnLoop() {
+        try {
+            loop.execute(() -> {
+                long now = loop.nowNs();
+                for (UdpConnection c : new ArrayList<>(links.values())) {
+                    c.link.flush(now); // what the node said last goes out with what the window takes now
+                    c.link.abort("transport closed");
+                }
+                links.clear();
+                accepted.clear();
+                dials.clear();
+                if (ticker != null) {
+                    ticker.cancel(false);
+                }
+                if (channel != null) {
+                    channel.flush();
+                    channel.close();
+                }
+                closedOnLoop.trySuccess(null);
+            });
+        } catch (RejectedExecutionException e) {
+            closedOnLoop.trySuccess(null);
+        }
+        if (ownedGroup != null) {
+            ownedGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    private void write(ByteBuf datagram, InetSocketAddress to) {
+        if (channel == null || !channel.isOpen()) {
+            datagram.release();
+            return;
+        }
+        if (config.injectedLossRate() > 0 && lossRandom.nextDouble() < config.injectedLossRate()) {
+            counters.datagramsDroppedByInjectedLoss++;
+            datagram.release();
+            return;
+        }
+        counters.datagramsSent++;
+        counters.bytesSent += datagram.readableBytes();
+        channel.write(new DatagramPacket(datagram, to));
+    }
+
+    private void markDirty(UdpConnection c) {
+        if (c.dirty) {
+            return;
+        }
+        c.dirty = true;
+        if (dirty.isEmpty()) {
+            loop.execute(this::flushDirty); // one flush per burst: the engine queues to several peers in one task
+        }
+        dirty.add(c);
+    }
+
+    private void flushDirty() {
+        if (dirty.isEmpty()) {
+            return;
+        }
+        List<UdpConnection> batch = dirty;
+        dirty = new ArrayList<>();
+        long now = loop.nowNs();
+        for (UdpConnection c : batch) {
+            c.dirty = false;
+            c.link.flush(now);
+            settle(c);
+        }
+        if (channel != null) {
+            channel.flush();
+        }
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        long now = loop.nowNs();
+        for (Dial d : new ArrayList<>(dials.values())) {
+            if (now - d.startNs > config.connectTimeoutMs() * 1_000_000L) {
+                dials.remove(d.id);
+                String reason = "no handshake answer within " + config.connectTimeoutMs() + " ms";
+                log.debug("connect to {} failed: {}", d.remote, reason);
+                handler.onConnectFailed(d.remote, reason);
+            } else if (now >= d.nextRetryNs) {
+                d.retryDelayNs *= 2;
+                sendHandshake(d);
+            }
+        }
+        for (UdpConnection c : new ArrayList<>(links.values())) {
+            c.link.tick(now);
+            settle(c);
+        }
+        flushDirty();
+        if (channel != null) {
+            channel.flush();
+        }
+    }
+
+    /** After anything that may have closed a link: forget it and tell the node, once. */
+    private void settle(UdpConnection c) {
+        if (c.link.isClosed() && !c.gone) {
+            c.gone = true;
+            links.remove(c.localId);
+            if (c.clientKey != null) {
+                accepted.remove(c.clientKey);
+            }
+            log.debug("{} closed: {}", c, c.link.closedReason());
+            if (!closed) {
+                handler.onDisconnected(c, c.link.closedReason());
+            }
+        }
+    }
+
+    private void sendHandshake(Dial d) {
+        d.nextRetryNs = loop.nowNs() + d.retryDelayNs;
+        ByteBuf b;
+        if (d.cookie == null) {
+            b = alloc.buffer(UdpWire.HELLO_BYTES, UdpWire.HELLO_BYTES);
+            b.writeByte(UdpWire.MAGIC).writeByte(UdpWire.VERSION).writeByte(UdpWire.HELLO).writeInt(d.id)
+                    .writeZero(UdpWire.HELLO_BYTES - 7);
+        } else {
+            b = alloc.buffer(UdpWire.CONNECT_BYTES, UdpWire.CONNECT_BYTES);
+            b.writeByte(UdpWire.MAGIC).writeByte(UdpWire.VERSION).writeByte(UdpWire.CONNECT).writeInt(d.id)
+                    .writeLong(d.cookie);
+        }
+        write(b, d.remote);
+        channel.flush();
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    private void onDatagram(ByteBuf in, InetSocketAddress from) {
+        counters.datagramsReceived++;
+        int length = in.readableBytes();
+        counters.bytesReceived += length;
+        if (length < 3 || !UdpWire.isOurs(in.getByte(in.readerIndex()))) {
+            serveOther(in, from);
+            return;
+        }
+        if (in.getByte(in.readerIndex() + 1) != UdpWire.VERSION || length < 7) {
+            ignore(length, from, "unknown version or short");
+            return;
+        }
+        byte type = in.getByte(in.readerIndex() + 2);
+        in.skipBytes(3);
+        int id = in.readInt();
+        long now = loop.nowNs();
+        switch (type) {
+            case UdpWire.HELLO -> onHello(id, length, from, now);
+            case UdpWire.CONNECT -> onConnect(id, in, length, from, now);
+            case UdpWire.COOKIE -> onCookie(id, in, from);
+            case UdpWire.ACCEPT -> onAccept(id, in, from, now);
+            case UdpWire.DATA, UdpWire.ACK, UdpWire.CLOSE -> {
+                UdpConnection c = links.get(id);
+                if (c == null || !c.remote.equals(from)) {
+                    ignore(length, from, "no such link");
+                    return;
+                }
+                if (type == UdpWire.DATA) {
+                    c.link.onData(in, now);
+                } else if (type == UdpWire.ACK) {
+                    c.link.onAck(in, now);
+                } else {
+                    c.link.onClose(in);
+                }
+                settle(c);
+                markDirty(c); // acknowledgements and what the window now allows go out after this batch of reads
+            }
+            default -> ignore(length, from, "unknown type " + type);
+        }
+    }
+
+    private void ignore(int length, InetSocketAddress from, String why) {
+        counters.datagramsIgnored++;
+        counters.unverifiedBytesReceived += length;
+        log.trace("ignoring {} bytes from {}: {}", length, from, why);
+    }
+
+    private void serveOther(ByteBuf in, InetSocketAddress from) {
+        DatagramService service = otherDatagrams;
+        if (service == null) {
+            ignore(in.readableBytes(), from, "not ours");
+            return;
+        }
+        byte[] data = new byte[in.readableBytes()];
+        in.readBytes(data);
+        byte[] reply = service.onDatagram(data, from, loop.nowNs());
+        if (reply != null) {
+            write(Unpooled.wrappedBuffer(reply), from);
+            channel.flush();
+        }
+    }
+
+    private void onHello(int clientId, int length, InetSocketAddress from, long now) {
+        counters.unverifiedBytesReceived += length;
+        if (!listening || closed || length < UdpWire.HELLO_BYTES) {
+            counters.datagramsIgnored++;
+            return;
+        }
+        ByteBuf b = alloc.buffer(UdpWire.COOKIE_BYTES, UdpWire.COOKIE_BYTES);
+        b.writeByte(UdpWire.MAGIC).writeByte(UdpWire.VERSION).writeByte(UdpWire.COOKIE).writeInt(clientId)
+                .writeLong(cookie(from, clientId, now / MINUTE_NS));
+        counters.unverifiedBytesSent += UdpWire.COOKIE_BYTES;
+        write(b, from);
+        channel.flush();
+    }
+
+    private void onConnect(int clientId, ByteBuf in, int length, InetSocketAddress from, long now) {
+        if (!listening || closed || length != UdpWire.CONNECT_BYTES) {
+            ignore(length, from, "bad connect");
+            return;
+        }
+        long cookie = in.readLong();
+        long minute = now / MINUTE_NS;
+        if (cookie != cookie(from, clientId, minute) && cookie != cookie(from, clientId, minute - 1)) {
+            ignore(length, from, "bad cookie"); // a spoofed or replayed connect: the address proved nothing
+            return;
+        }
+        ClientKey key = new ClientKey(from, clientId);
+        UdpConnection existing = accepted.get(key);
+        if (existing != null) {
+            sendAccept(existing); // our ACCEPT was lost: say it again
+            return;
+        }
+        if (links.size() + dials.size() >= config.maxConnections()) {
+            log.debug("refusing {}: connection limit of {} reached", from, config.maxConnections());
+            counters.datagramsIgnored++;
+            return;
+        }
+        UdpConnection c = new UdpConnection(freshId(), clientId, from, true, key, now);
+        links.put(c.localId, c);
+        accepted.put(key, c);
+        sendAccept(c);
+        log.debug("{} up", c);
+        handler.onConnected(c);
+        settle(c);
+    }
+
+    private void sendAccept(UdpConnection c) {
+        ByteBuf b = alloc.buffer(UdpWire.ACCEPT_BYTES, UdpWire.ACCEPT_BYTES);
+        b.writeByte(UdpWire.MAGIC).writeByte(UdpWire.VERSION).writeByte(UdpWire.ACCEPT).writeInt(c.remoteId)
+                .writeInt(c.localId);
+        write(b, c.remote);
+        channel.flush();
+    }
+
+    private void onCookie(int clientId, ByteBuf in, InetSocketAddress from) {
+        Dial d = dials.get(clientId);
+        if (d == null || !d.remote.equals(from) || in.readableBytes() != 8 || d.cookie != null) {
+            ignore(in.readableBytes() + 7, from, "unexpected cookie");
+            return;
+        }
+        d.cookie = in.readLong();
+        d.retryDelayNs = FIRST_RETRY_NS;
+        sendHandshake(d);
+    }
+
+    private void onAccept(int clientId, ByteBuf in, InetSocketAddress from, long now) {
+        Dial d = dials.get(clientId);
+        if (d == null || !d.remote.equals(from) || d.cookie == null || in.readableBytes() != 4) {
+            ignore(in.readableBytes() + 7, from, "unexpected accept"); // a repeat of one already taken, or forged
+            return;
+        }
+        dials.remove(clientId);
+        UdpConnection c = new UdpConnection(clientId, in.readInt(), from, false, null, now);
+        links.put(c.localId, c);
+        log.debug("{} up", c);
+        handler.onConnected(c);
+        settle(c);
+    }
+
+    private long cookie(InetSocketAddress from, int clientId, long minute) {
+        byte[] ip = from.getAddress().getAddress();
+        cookieMac.reset();
+        cookieMac.update(ip, 0, ip.length);
+        cookieMac.update((byte) (from.getPort() >>> 8));
+        cookieMac.update((byte) from.getPort());
+        for (int i = 3; i >= 0; i--) {
+            cookieMac.update((byte) (clientId >>> (8 * i)));
+        }
+        for (int i = 7; i >= 0; i--) {
+            cookieMac.update((byte) (minute >>> (8 * i)));
+        }
+        return cookieMac.doFinal();
+    }
+
+    /** Reads datagrams on the loop; acknowledgements and sends go out once the batch of reads is done. */
+    private final class Inbound extends SimpleChannelInboundHandler<DatagramPacket> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            if (!closed) {
+                onDatagram(packet.content(), packet.sender());
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            flushDirty();
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("udp socket error: {}", cause.toString()); // e.g. an ICMP error; the links time out on their own
+        }
+    }
+
+    /** An outbound handshake in progress. */
+    private static final class Dial {
+        final int id;
+        final InetSocketAddress remote;
+        final long startNs;
+        long nextRetryNs;
+        long retryDelayNs = FIRST_RETRY_NS;
+        Long cookie;
+
+        Dial(int id, InetSocketAddress remote, long startNs) {
+            this.id = id;
+            this.remote = remote;
+            this.startNs = startNs;
+        }
+    }
+
+    private record ClientKey(InetSocketAddress remote, int clientId) {
+    }
+
+    /** One UDP link as the node sees it. */
+    private final class UdpConnection implements Connection, UdpLink.Output {
+        final long id = nextConnectionId++;
+        final int localId;
+        final int remoteId;
+        final InetSocketAddress remote;
+        final boolean inbound;
+        final ClientKey clientKey;
+        final UdpLink link;
+        boolean dirty;
+        boolean gone;
+
+        UdpConnection(int localId, int remoteId, InetSocketAddress remote, boolean inbound, ClientKey clientKey,
+                      long nowNs) {
+            this.localId = localId;
+            this.remoteId = remoteId;
+            this.remote = remote;
+            this.inbound = inbound;
+            this.clientKey = clientKey;
+            this.link = new UdpLink(alloc, remoteId, this, config, counters, nowNs);
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return remote;
+        }
+
+        @Override
+        public boolean inbound() {
+            return inbound;
+        }
+
+        @Override
+        public void send(byte[] header, Payload payload) {
+            send(header, payload, Long.MAX_VALUE);
+        }
+
+        @Override
+        public void send(byte[] header, Payload payload, long deadlineNs) {
+            FrameLimits.requireWithinLimits(header, payload);
+            if (!loop.inLoop()) {
+                loop.execute(() -> send(header, payload, deadlineNs));
+                return;
+            }
+            if (gone || closed) {
+                payload.release();
+                return;
+            }
+            link.send(header, payload, deadlineNs);
+            if (link.pendingBytes() > config.maxQueuedBytes()) {
+                link.abort("peer too slow: " + link.pendingBytes() + " bytes unacknowledged");
+            }
+            settle(this);
+            markDirty(this);
+        }
+
+        @Override
+        public long queuedBytes() {
+            return link.pendingBytes();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return link.writable();
+        }
+
+        @Override
+        public void close(String reason) {
+            if (!loop.inLoop()) {
+                loop.execute(() -> close(reason));
+                return;
+            }
+            link.close(reason, loop.nowNs());
+            settle(this);
+            markDirty(this);
+        }
+
+        // ---- UdpLink.Output
+
+        @Override
+        public void datagram(ByteBuf datagram) {
+            write(datagram, remote);
+        }
+
+        @Override
+        public void frame(byte[] header, Payload payload) {
+            if (closed || gone) {
+                payload.release();
+                return;
+            }
+            handler.onFrame(this, header, payload);
+        }
+
+        @Override
+        public void writabilityChanged(boolean writable) {
+            if (!closed && !gone) {
+                handler.onWritabilityChanged(this, writable);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "udp " + id + (inbound ? " from " : " to ") + remote;
+        }
+    }
+}
