@@ -17,7 +17,7 @@ final class DemoCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--transport", defaultValue = "sim",
-            description = "sim (a simulated network in virtual time) or tcp (real sockets on loopback, one port per node); default ${DEFAULT-VALUE}.")
+            description = "sim (a simulated network in virtual time), tcp or udp (real sockets on loopback, one port per node); default ${DEFAULT-VALUE}.")
     String transport;
 
     @Option(names = "--viewers", defaultValue = "50", description = "Viewers (default ${DEFAULT-VALUE}).")
@@ -30,22 +30,22 @@ final class DemoCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--loss", defaultValue = "0",
-            description = "Probability that a frame is lost (default ${DEFAULT-VALUE}); over tcp, received frames are dropped at random.")
+            description = "Probability that a frame is lost (default ${DEFAULT-VALUE}); over tcp, received frames are dropped at random; over udp, each node drops that share of the datagrams it sends, and the transport recovers.")
     double loss;
 
     @Option(names = "--key", paramLabel = "FILE",
-            description = "tcp: the broadcaster's key file (from keygen), so its info-hash can be whitelisted on a tracker; default: a new key.")
+            description = "tcp or udp: the broadcaster's key file (from keygen), so its info-hash can be whitelisted on a tracker; default: a new key.")
     java.nio.file.Path keyFile;
 
     @Option(names = "--tracker", paramLabel = "URL",
-            description = "tcp: a tracker, udp://host:port/announce or http://host:port/announce (repeatable). Viewers then find the broadcaster and each other only through the trackers and peer exchange.")
+            description = "tcp or udp: a tracker, udp://host:port/announce or http://host:port/announce (repeatable). Viewers then find the broadcaster and each other only through the trackers and peer exchange.")
     java.util.List<java.net.URI> trackers = new java.util.ArrayList<>();
 
     @Option(names = "--json", description = "Print one JSON object with the figures on the last line.")
     boolean json;
 
     @Option(names = "--warmup-s", defaultValue = "3",
-            description = "tcp: pieces published in the first seconds are not counted in continuity (default ${DEFAULT-VALUE}).")
+            description = "tcp or udp: pieces published in the first seconds are not counted in continuity (default ${DEFAULT-VALUE}).")
     int warmupS;
 
     @Override
@@ -76,17 +76,17 @@ final class DemoCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        if ((keys != null || !trackers.isEmpty()) && !transport.equals("tcp")) {
-            err.println("starling demo: --key and --tracker need --transport tcp");
+        if ((keys != null || !trackers.isEmpty()) && transport.equals("sim")) {
+            err.println("starling demo: --key and --tracker need --transport tcp or udp");
             return 2;
         }
         this.keys = keys;
         Json j;
         switch (transport) {
             case "sim" -> j = simulated();
-            case "tcp" -> j = loopback();
+            case "tcp", "udp" -> j = loopback();
             default -> {
-                err.println("starling demo: unknown transport '" + transport + "'; use sim or tcp (udp is not available yet)");
+                err.println("starling demo: unknown transport '" + transport + "'; use sim, tcp or udp");
                 return 2;
             }
         }
@@ -124,13 +124,21 @@ final class DemoCommand implements Callable<Integer> {
         LoopbackSwarm.Result r = new LoopbackSwarm(new LoopbackSwarm.Settings(transport, viewers, durationS,
                 Math.min(warmupS, durationS - 1), loss, seed, StreamConfig.defaults(), keys, List.copyOf(trackers), 15_000),
                 json ? null : System.err).run();
-        return Json.object().put("transport", transport).put("viewers", viewers).put("streamBytes", r.streamBytes())
+        Json j = Json.object().put("transport", transport).put("viewers", viewers).put("streamBytes", r.streamBytes())
                 .put("serverUploadRatio", r.serverUploadRatio()).put("p2pShare", r.p2pShare())
                 .put("continuity", r.continuity()).put("latencyMsP50", r.latencyMsP50())
                 .put("latencyMsP99", r.latencyMsP99()).put("corruptBytes", r.corruptBytes())
                 .put("piecesMissed", r.piecesMissed()).put("viewersEnded", r.viewersEnded())
                 .put("warmupS", Math.min(warmupS, durationS - 1)).put("loss", loss)
                 .put("trackers", trackers.size()).put("link", r.link())
-                .put("trackerRepliesAccepted", r.trackerRepliesAccepted());
+                .put("trackerRepliesAccepted", r.trackerRepliesAccepted())
+                .put("cpuS", r.cpuS()).put("wallS", r.wallS()).put("cpuPercentPerViewer", r.cpuPercentPerViewer());
+        if (r.udp() != null) {
+            j.put("retransmissions", r.udp().retransmissions())
+                    .put("retransmissionsAfterDeadline", r.udp().retransmissionsAfterDeadline())
+                    .put("framesAbandoned", r.udp().framesAbandoned()).put("packetsLost", r.udp().packetsLost())
+                    .put("datagramsDroppedByInjectedLoss", r.udp().datagramsDroppedByInjectedLoss());
+        }
+        return j;
     }
 }

@@ -14,6 +14,9 @@ import dev.starling.transport.discovery.TrackerDiscovery;
 import dev.starling.transport.sim.SwarmSimulation;
 import dev.starling.transport.tcp.TcpConfig;
 import dev.starling.transport.tcp.TcpTransport;
+import dev.starling.transport.udp.UdpConfig;
+import dev.starling.transport.udp.UdpStats;
+import dev.starling.transport.udp.UdpTransport;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -47,7 +50,12 @@ final class LoopbackSwarm {
     /** What a run measured. */
     record Result(int viewers, long piecesPublished, long streamBytes, double serverUploadRatio, double p2pShare,
                   double continuity, long latencyMsP50, long latencyMsP99, long corruptBytes, long piecesMissed,
-                  int viewersEnded, String link, long trackerRepliesAccepted) {
+                  int viewersEnded, String link, long trackerRepliesAccepted, double cpuS, double wallS,
+                  UdpStats udp) {
+        /** @return CPU used by the whole process while streaming, per viewer, as a percentage of one core */
+        double cpuPercentPerViewer() {
+            return wallS <= 0 ? 0 : 100.0 * cpuS / wallS / viewers;
+        }
     }
 
     /** Settings of a run. */
@@ -64,6 +72,7 @@ final class LoopbackSwarm {
 
     private String linkText;
     private final List<TrackerDiscovery> trackers = new ArrayList<>();
+    private final List<UdpTransport> udpTransports = new ArrayList<>();
 
     private Runnable halfway = () -> { };
 
@@ -79,8 +88,8 @@ final class LoopbackSwarm {
     }
 
     Result run() throws InterruptedException {
-        if (!settings.transport().equals("tcp")) {
-            throw new IllegalArgumentException("loopback swarm supports tcp, not " + settings.transport());
+        if (!settings.transport().equals("tcp") && !settings.transport().equals("udp")) {
+            throw new IllegalArgumentException("loopback swarm supports tcp and udp, not " + settings.transport());
         }
         StreamConfig stream = settings.stream();
         InetAddress loopback = InetAddress.getLoopbackAddress();
@@ -138,6 +147,8 @@ final class LoopbackSwarm {
             long rapEvery = Math.max(1, 1_000_000_000L / intervalNs); // a random access point each second
             long warmupPieces = settings.warmupS() * 1_000_000_000L / intervalNs;
             AtomicLong published = new AtomicLong();
+            long cpuStartNs = processCpuNs();
+            long wallStartNs = System.nanoTime();
             CountDownLatch done = new CountDownLatch(1);
             Broadcaster b = broadcaster;
             publisher.scheduleAtFixedRate(() -> {
@@ -156,6 +167,8 @@ final class LoopbackSwarm {
                 }
             }, 0, intervalNs, TimeUnit.NANOSECONDS);
             done.await();
+            double cpuS = (processCpuNs() - cpuStartNs) / 1e9;
+            double wallS = (System.nanoTime() - wallStartNs) / 1e9;
             publisher.shutdown();
             Stats serverStats = broadcaster.stats();
             broadcaster.close(); // end of stream; returns once it has left and the node is closed
@@ -201,7 +214,7 @@ final class LoopbackSwarm {
                     fromPeers + fromServer == 0 ? 0 : (double) fromPeers / (fromPeers + fromServer),
                     expected == 0 ? 0 : (double) played / expected,
                     percentileMs(sorted, 0.50), percentileMs(sorted, 0.99), corrupt, expected - played, ended, linkText,
-                    trackers.stream().mapToLong(d -> d.stats().repliesAccepted()).sum());
+                    trackers.stream().mapToLong(d -> d.stats().repliesAccepted()).sum(), cpuS, wallS, udpStats());
         } finally {
             publisher.shutdownNow();
             if (broadcaster != null) {
@@ -222,9 +235,34 @@ final class LoopbackSwarm {
         return d;
     }
 
+    /** @return the udp transports' counters summed, or null over tcp */
+    private UdpStats udpStats() {
+        if (udpTransports.isEmpty()) {
+            return null;
+        }
+        UdpStats sum = new UdpStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        for (UdpTransport t : udpTransports) {
+            sum = sum.plus(t.stats());
+        }
+        return sum;
+    }
+
+    private static long processCpuNs() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+    }
+
     private Transport transport(EventLoopGroup group, int index) {
+        long lossSeed = settings.seed() * 1_000_003 + index;
+        if (settings.transport().equals("udp")) {
+            // Loss over udp is real datagram loss: each node drops that share of what it sends, handshakes and
+            // acknowledgements included, and the transport must recover.
+            UdpTransport t = new UdpTransport(UdpConfig.builder().injectedLoss(settings.loss(), lossSeed).build(), group);
+            udpTransports.add(t);
+            return t;
+        }
         Transport t = new TcpTransport(TcpConfig.defaults(), group);
-        return settings.loss() > 0 ? new LossyTransport(t, settings.loss(), settings.seed() * 1_000_003 + index) : t;
+        return settings.loss() > 0 ? new LossyTransport(t, settings.loss(), lossSeed) : t;
     }
 
     private void log(String line) {

@@ -2,6 +2,8 @@ package dev.starling.transport.discovery;
 
 import dev.starling.api.ChannelId;
 import dev.starling.core.tracker.TrackerServer;
+import dev.starling.transport.netty.NettyLoop;
+import dev.starling.transport.udp.UdpTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -37,14 +39,34 @@ public final class BuiltInTracker implements AutoCloseable {
     static final int MAX_PEERS_PER_IP = 256;
     private static final int MAX_DATAGRAM_BYTES = 2048;
 
-    private final EventLoopGroup group;
-    private final Channel channel;
-    private final TrackerServer server; // confined to the channel's event loop
+    private final EventLoopGroup group; // null when sharing a udp transport's socket
+    private final Channel channel; // null when sharing a udp transport's socket
+    private final UdpTransport shared; // null with its own socket
+    private final TrackerServer server; // confined to one event loop: the socket's or the transport's
 
-    private BuiltInTracker(EventLoopGroup group, Channel channel, TrackerServer server) {
+    private BuiltInTracker(EventLoopGroup group, Channel channel, UdpTransport shared, TrackerServer server) {
         this.group = group;
         this.channel = channel;
+        this.shared = shared;
         this.server = server;
+    }
+
+    private static TrackerServer newServer(ChannelId channelId) {
+        SecureRandom random = new SecureRandom();
+        byte[] secret = new byte[16];
+        random.nextBytes(secret);
+        return new TrackerServer(channelId.infoHash(), secret, INTERVAL_S, MAX_PEERS, MAX_PEERS_PER_IP,
+                random.nextLong());
+    }
+
+    /**
+     * Serves {@code channelId}'s tracker on a {@code udp} transport's own socket (which the broadcaster's links use
+     * too): tracker requests and the transport's datagrams are told apart by their first byte.
+     */
+    public static BuiltInTracker attach(ChannelId channelId, UdpTransport transport) {
+        TrackerServer server = newServer(channelId);
+        transport.serveOtherDatagrams(server::onDatagram);
+        return new BuiltInTracker(null, null, transport, server);
     }
 
     /**
@@ -53,11 +75,7 @@ public final class BuiltInTracker implements AutoCloseable {
      * @throws IllegalStateException if the socket cannot be bound (the port is taken over UDP)
      */
     public static BuiltInTracker start(ChannelId channelId, InetSocketAddress bind) {
-        SecureRandom random = new SecureRandom();
-        byte[] secret = new byte[16];
-        random.nextBytes(secret);
-        TrackerServer server = new TrackerServer(channelId.infoHash(), secret, INTERVAL_S, MAX_PEERS,
-                MAX_PEERS_PER_IP, random.nextLong());
+        TrackerServer server = newServer(channelId);
         EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("starling-builtin-tracker", true));
         Bootstrap b = new Bootstrap().group(group)
                 .channel(NioDatagramChannel.class)
@@ -77,12 +95,12 @@ public final class BuiltInTracker implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot serve a tracker on UDP " + bind + ": " + bound.cause(), bound.cause());
         }
-        return new BuiltInTracker(group, bound.channel(), server);
+        return new BuiltInTracker(group, bound.channel(), null, server);
     }
 
     /** @return the local address the tracker listens on */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) channel.localAddress();
+        return shared != null ? shared.localAddress() : (InetSocketAddress) channel.localAddress();
     }
 
     /** @return the announce URL for a tracker reachable at {@code advertised} */
@@ -95,7 +113,8 @@ public final class BuiltInTracker implements AutoCloseable {
     /** @return what the tracker has done so far (safe from any thread) */
     public BuiltInTrackerStats stats() {
         try {
-            return channel.eventLoop().submit(this::snapshot).get(5, TimeUnit.SECONDS);
+            var loop = shared != null ? ((NettyLoop) shared.loop()).eventLoop() : channel.eventLoop();
+            return loop.submit(this::snapshot).get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             return snapshot(); // the loop is gone: the counters no longer change
         }
@@ -106,9 +125,13 @@ public final class BuiltInTracker implements AutoCloseable {
         return new BuiltInTrackerStats(server.peers(), s.connects(), s.announces(), s.refused(), s.ignored());
     }
 
-    /** Closes the socket and stops the thread. */
+    /** Closes the socket and stops the thread (or, sharing a transport's socket, stops answering on it). */
     @Override
     public void close() {
+        if (shared != null) {
+            shared.serveOtherDatagrams(null);
+            return;
+        }
         channel.close().awaitUninterruptibly(3, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }

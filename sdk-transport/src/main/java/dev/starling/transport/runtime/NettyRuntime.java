@@ -19,6 +19,7 @@ import dev.starling.core.piece.Ed25519PieceVerifier;
 import dev.starling.core.piece.PieceSigner;
 import dev.starling.transport.discovery.BuiltInTracker;
 import dev.starling.transport.discovery.TrackerDiscovery;
+import dev.starling.transport.udp.UdpTransport;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.SecureRandom;
@@ -56,7 +57,7 @@ public final class NettyRuntime implements StarlingRuntime {
         InetSocketAddress bound = startOrRelease(transport, () -> node.start(spec.listen()));
         InetSocketAddress advertised = Addresses.advertised(bound);
         ChannelLink link = ChannelLink.of(channel).withPeer(advertised);
-        BuiltInTracker tracker = spec.builtInTracker() ? startTracker(channel, bound) : null;
+        BuiltInTracker tracker = spec.builtInTracker() ? startTracker(channel, transport, bound) : null;
         if (tracker != null) {
             link = link.withTracker(BuiltInTracker.announceUrl(advertised));
         }
@@ -66,10 +67,14 @@ public final class NettyRuntime implements StarlingRuntime {
     }
 
     /**
-     * The broadcaster's own tracker, on the UDP port with its listen port's number. Without it (the port is taken
-     * over UDP) viewers still find each other through the broadcaster's peer exchange, so this only warns.
+     * The broadcaster's own tracker, on the UDP port with its listen port's number: over {@code udp}, on the
+     * transport's own socket; else on a socket of its own. Without it (the port is taken over UDP) viewers still
+     * find each other through the broadcaster's peer exchange, so this only warns.
      */
-    private static BuiltInTracker startTracker(ChannelId channel, InetSocketAddress bound) {
+    private static BuiltInTracker startTracker(ChannelId channel, Transport transport, InetSocketAddress bound) {
+        if (transport instanceof UdpTransport udp) {
+            return BuiltInTracker.attach(channel, udp);
+        }
         try {
             return BuiltInTracker.start(channel, bound);
         } catch (IllegalStateException e) {
