@@ -142,6 +142,11 @@ final class UdpLink {
         return cc.cwndBytes();
     }
 
+    /** @return bytes held for frames not yet complete */
+    long reassemblyBytes() {
+        return reassemblyBytes;
+    }
+
     /** Closes once everything queued is acknowledged (or after {@link #LINGER_NS}), then tells the peer. */
     void close(String reason, long nowNs) {
         if (state != State.OPEN) {
@@ -692,6 +697,15 @@ final class UdpLink {
         c.writeByte(UdpWire.MAGIC).writeByte(UdpWire.VERSION).writeByte(UdpWire.CLOSE).writeInt(remoteId)
                 .writeBytes(r, 0, n);
         out.datagram(c);
+    }
+
+    @Override
+    public String toString() {
+        return "UdpLink[" + state + (closedReason != null ? " (" + closedReason + ")" : "") + ", packets " + oldestPacket
+                + ".." + nextPacket + ", acked to " + largestAcked + ", in flight " + inFlightBytes + " B, cwnd "
+                + cc.cwndBytes() + " B, pending " + pendingBytes + " B in " + messages.size() + " frames ("
+                + retransmits.size() + " to resend), received to " + received.cumulative() + ", delivering "
+                + nextDeliver + " with " + partial.size() + " partial (" + reassemblyBytes + " B)]";
     }
 
     // ================================================================== state per message
