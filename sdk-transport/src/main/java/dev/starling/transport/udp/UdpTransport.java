@@ -87,7 +87,7 @@ public final class UdpTransport implements Transport {
     private NioDatagramChannel channel;
     private ScheduledFuture<?> ticker;
     private ConnectionHandler handler;
-    private DatagramService otherDatagrams;
+    private volatile DatagramService otherDatagrams;
     private boolean listening;
     private long nextConnectionId = 1;
     private volatile boolean closed;
@@ -158,15 +158,11 @@ public final class UdpTransport implements Transport {
     }
 
     /**
-     * Hands datagrams that are not this transport's to {@code service}, on the transport's loop, and sends its
-     * replies from the same socket. {@code null} stops it.
+     * Hands datagrams that are not this transport's to {@code service}, called on the transport's loop, and sends
+     * its replies from the same socket. {@code null} stops it. Callable from any thread.
      */
     public void serveOtherDatagrams(DatagramService service) {
-        if (!loop.inLoop()) {
-            loop.execute(() -> serveOtherDatagrams(service));
-            return;
-        }
-        this.otherDatagrams = service;
+        this.otherDatagrams = service; // in effect for the next datagram read, whichever thread sets it
     }
 
     /** @return the address the socket is bound to, or null before it is */

@@ -1,4 +1,4 @@
-package dev.starling.transport.tcp;
+package dev.starling.transport;
 
 import dev.starling.api.spi.Connection;
 import dev.starling.api.spi.ConnectionHandler;
@@ -7,6 +7,10 @@ import dev.starling.benchmarks.StarlingBenchmark;
 import dev.starling.core.wire.proto.Control;
 import dev.starling.core.wire.proto.PieceHeader;
 import dev.starling.transport.netty.ByteBufPayload;
+import dev.starling.transport.tcp.TcpConfig;
+import dev.starling.transport.tcp.TcpTransport;
+import dev.starling.transport.udp.UdpConfig;
+import dev.starling.transport.udp.UdpTransport;
 import com.google.protobuf.ByteString;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -42,10 +46,11 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Two peers on loopback, one pushing pieces to the other as fast as it can: over the {@code tcp} transport
- * (frame codec, zero-copy payload, one event loop per peer), and over plain Netty channels carrying the same
- * header and payload bytes with no Starling framing or transport logic. Both run in one JMH run, so their ratio
- * is what Starling's transport costs. One operation is one piece delivered; the {@code bytes} counter is the
- * payload and header bytes delivered per second.
+ * (frame codec, zero-copy payload, one event loop per peer), over the {@code udp} transport (1200-byte fragments,
+ * acknowledgements, LEDBAT's window), and over plain Netty TCP channels carrying the same header and payload bytes
+ * with no Starling framing or transport logic. All run in one JMH run, so their ratios are what each transport
+ * costs. One operation is one piece delivered; the {@code bytes} counter is the payload and header bytes delivered
+ * per second.
  *
  * <p>Each invocation queues {@link #BATCH} pieces on the sender's loop and returns when the receiver has them
  * all, so both variants pay the same pipeline drain per batch.
@@ -53,7 +58,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @State(Scope.Benchmark)
-public class TcpThroughputBenchmark extends StarlingBenchmark {
+public class TransportThroughputBenchmark extends StarlingBenchmark {
     static final int BATCH = 256;
 
     @Param({"16384", "65536"})
@@ -66,6 +71,11 @@ public class TcpThroughputBenchmark extends StarlingBenchmark {
     private TcpTransport starlingSender;
     private Connection starlingLink;
     private final Counter starlingReceived = new Counter();
+
+    private UdpTransport udpReceiver;
+    private UdpTransport udpSender;
+    private Connection udpLink;
+    private final Counter udpReceived = new Counter();
 
     private EventLoopGroup rawGroup;
     private Channel rawServer;
@@ -101,6 +111,16 @@ public class TcpThroughputBenchmark extends StarlingBenchmark {
         starlingSender.connect(bound);
         starlingLink = up.get(10, TimeUnit.SECONDS);
 
+        // Likewise for udp: a batch may hold 16 MiB unacknowledged, and the quiet side is kept alive by keep-alives.
+        UdpConfig udpPatient = UdpConfig.builder().maxQueuedBytes(256L << 20).build();
+        udpReceiver = new UdpTransport(udpPatient);
+        udpSender = new UdpTransport(udpPatient);
+        InetSocketAddress udpBound = udpReceiver.listen(any, new CountingHandler(udpReceived, null));
+        CompletableFuture<Connection> udpUp = new CompletableFuture<>();
+        udpSender.handler(new CountingHandler(new Counter(), udpUp));
+        udpSender.connect(udpBound);
+        udpLink = udpUp.get(10, TimeUnit.SECONDS);
+
         rawGroup = new NioEventLoopGroup(2);
         rawServer = new ServerBootstrap().group(rawGroup).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -119,6 +139,8 @@ public class TcpThroughputBenchmark extends StarlingBenchmark {
     public void tearDown() {
         starlingSender.close();
         starlingReceiver.close();
+        udpSender.close();
+        udpReceiver.close();
         rawLink.close().syncUninterruptibly();
         rawServer.close().syncUninterruptibly();
         rawGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
@@ -136,6 +158,21 @@ public class TcpThroughputBenchmark extends StarlingBenchmark {
             }
         });
         starlingReceived.awaitAtLeast(target);
+        bytes.bytes += (long) BATCH * (header.length + pieceBytes);
+        return target;
+    }
+
+    /** Pieces through the {@code udp} transport: frames counted as they reach the receiving node's handler. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long starlingUdp(Bytes bytes) throws InterruptedException {
+        long target = udpReceived.value() + BATCH;
+        udpSender.loop().execute(() -> {
+            for (int i = 0; i < BATCH; i++) {
+                udpLink.send(header, new ByteBufPayload(payload.retain()));
+            }
+        });
+        udpReceived.awaitAtLeast(target);
         bytes.bytes += (long) BATCH * (header.length + pieceBytes);
         return target;
     }
