@@ -137,6 +137,7 @@ final class DemoCommand implements Callable<Integer> {
             j.put("retransmissions", r.udp().retransmissions())
                     .put("retransmissionsAfterDeadline", r.udp().retransmissionsAfterDeadline())
                     .put("framesAbandoned", r.udp().framesAbandoned()).put("packetsLost", r.udp().packetsLost())
+                    .put("probeTimeouts", r.udp().probeTimeouts())
                     .put("datagramsDroppedByInjectedLoss", r.udp().datagramsDroppedByInjectedLoss());
         }
         return j;

@@ -240,7 +240,7 @@ final class LoopbackSwarm {
         if (udpTransports.isEmpty()) {
             return null;
         }
-        UdpStats sum = new UdpStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        UdpStats sum = new UdpStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         for (UdpTransport t : udpTransports) {
             sum = sum.plus(t.stats());
         }

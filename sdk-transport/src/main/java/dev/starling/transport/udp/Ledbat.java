@@ -9,7 +9,10 @@ package dev.starling.transport.udp;
  * unknown but constant, so it cancels out of the queuing delay: current delay (the least of the last
  * {@value #CURRENT_FILTER} samples) minus base delay (the least sample of the last {@value #BASE_HISTORY} minutes).
  *
- * <p>Groundwork for the UDP transport; not yet used by a transport.
+ * <p>A new window starts in slow start (it grows by what each acknowledgement covers, doubling per round trip
+ * while fully used), as RFC 6817 allows, and leaves it for good at the first loss or once the queuing delay reaches
+ * half the target. Without it a link would take a round trip per packet of window to carry a piece in one burst,
+ * and the swarm's trees, which open links all the time, would pay that on every new link.
  */
 final class Ledbat {
     /** Bytes of one full datagram's payload: the window moves in these. */
@@ -33,6 +36,7 @@ final class Ledbat {
     private long lastLossNs = Long.MIN_VALUE;
     private long rttNs = 100_000_000L; // until measured
     private long losses;
+    private boolean slowStart = true;
 
     /** @param targetNs the queuing delay to aim for (RFC 6817: at most 100 ms) */
     Ledbat(long targetNs) {
@@ -60,6 +64,11 @@ final class Ledbat {
         return Math.max(0, min(current, currentCount) - min(base, baseCount));
     }
 
+    /** @return whether the window is still in slow start */
+    boolean inSlowStart() {
+        return slowStart;
+    }
+
     /** @return losses that shrank the window */
     long losses() {
         return losses;
@@ -79,10 +88,19 @@ final class Ledbat {
             this.rttNs = rttNs;
         }
         addDelaySample(oneWayDelayNs, nowNs);
-        double offTarget = (double) (targetNs - queuingDelayNs()) / targetNs;
-        cwndBytes += GAIN * offTarget * ackedBytes * MSS / cwndBytes;
-        // Grow only while the window is used: an application-limited sender must not bank a window it never tested.
+        long queuingNs = queuingDelayNs();
+        if (slowStart && queuingNs >= targetNs / 2) {
+            slowStart = false;
+        }
         double maxAllowed = inFlightBytes + (double) ALLOWED_INCREASE_PACKETS * MSS;
+        if (slowStart) {
+            cwndBytes += ackedBytes;
+            maxAllowed = Math.max(maxAllowed, 2.0 * inFlightBytes);
+        } else {
+            double offTarget = (double) (targetNs - queuingNs) / targetNs;
+            cwndBytes += GAIN * offTarget * ackedBytes * MSS / cwndBytes;
+        }
+        // Grow only while the window is used: an application-limited sender must not bank a window it never tested.
         cwndBytes = Math.max(MIN_CWND_PACKETS * MSS, Math.min(cwndBytes, Math.max(maxAllowed, MIN_CWND_PACKETS * MSS)));
     }
 
@@ -93,6 +111,7 @@ final class Ledbat {
         }
         lastLossNs = nowNs;
         losses++;
+        slowStart = false;
         cwndBytes = Math.max(MIN_CWND_PACKETS * MSS, cwndBytes / 2);
     }
 

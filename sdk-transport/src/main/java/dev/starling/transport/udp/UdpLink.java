@@ -90,6 +90,7 @@ final class UdpLink {
     private long rttVarNs;
     private long latestRttNs;
     private int rtoBackoff = 1;
+    private long lastProbeNs = Long.MIN_VALUE / 2;
 
     // ---- receiving
     private final SackReceiver received = new SackReceiver(WINDOW_PACKETS);
@@ -132,6 +133,25 @@ final class UdpLink {
     /** @return bytes of frames queued or in flight and not yet acknowledged */
     long pendingBytes() {
         return pendingBytes;
+    }
+
+    /**
+     * @return bytes waiting to be sent (never sent, or declared lost and not yet sent again): what the engine reads
+     *     as a link's backlog. Bytes in flight are not counted: they are on the wire, as a TCP socket's are.
+     */
+    long unsentBytes() {
+        long bytes = 0;
+        for (OutMessage m : unsent) {
+            if (!m.finished) {
+                bytes += m.length - (long) m.nextFragment * UdpWire.MAX_FRAGMENT;
+            }
+        }
+        for (Retransmit r : retransmits) {
+            if (!r.message.finished && !r.message.acked(r.fragment)) {
+                bytes += r.message.fragmentBytes(r.fragment);
+            }
+        }
+        return bytes;
     }
 
     boolean writable() {
@@ -483,6 +503,27 @@ final class UdpLink {
         }
     }
 
+    /** Sends the oldest unacknowledged fragment again, or, if none is worth it, a keep-alive: either asks for an ack. */
+    private void probe(long nowNs) {
+        for (int p = oldestPacket; p < nextPacket; p++) {
+            int slot = p & MASK;
+            OutMessage m = flightMessage[slot];
+            if (!flightLive[slot] || m == null || m.finished || m.acked(flightFragment[slot])) {
+                continue;
+            }
+            if (nowNs > m.deadlineNs) {
+                abandon(m); // worthless now: never sent late
+                continue;
+            }
+            int fragment = flightFragment[slot];
+            sendData(m, fragment, m.fragmentBytes(fragment), true, nowNs);
+            return;
+        }
+        if (nextPacket - oldestPacket < WINDOW_PACKETS) {
+            sendData(null, 0, 0, false, nowNs);
+        }
+    }
+
     private void advanceOldest() {
         while (oldestPacket < nextPacket && !flightLive[oldestPacket & MASK]) {
             oldestPacket++;
@@ -506,18 +547,14 @@ final class UdpLink {
             return;
         }
         advanceOldest();
-        if (oldestPacket < nextPacket && nowNs - flightSentNs[oldestPacket & MASK] > rtoNs()) {
-            // Nothing acknowledged for a whole timeout: everything that old is lost; back off.
-            long cutoff = nowNs - rtoNs();
-            for (int p = oldestPacket; p < nextPacket; p++) {
-                int slot = p & MASK;
-                if (flightLive[slot] && flightSentNs[slot] <= cutoff) {
-                    declareLost(slot, nowNs);
-                }
-            }
-            cc.onLoss(nowNs);
+        if (oldestPacket < nextPacket && nowNs - Math.max(flightSentNs[oldestPacket & MASK], lastProbeNs) > rtoNs()) {
+            // Nothing acknowledged for a whole timeout. The peer's loop may just be busy (a pause is not a loss), so
+            // declare nothing lost yet: send the oldest fragment again as a probe, whose acknowledgement lets the
+            // time threshold find what was really lost. Back off until something is acknowledged (as QUIC's PTO).
+            counters.probeTimeouts++;
+            lastProbeNs = nowNs;
             rtoBackoff = Math.min(rtoBackoff * 2, 16);
-            advanceOldest();
+            probe(nowNs);
         }
         flush(nowNs);
     }

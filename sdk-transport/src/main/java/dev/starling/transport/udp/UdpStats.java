@@ -12,7 +12,8 @@ package dev.starling.transport.udp;
  * @param retransmissionsAfterDeadline   of those, how many went out after their frame's deadline: the transport's
  *                                       promise is that this stays 0
  * @param framesAbandoned                frames given up because their deadline passed before they were delivered
- * @param packetsLost                    DATA datagrams declared lost (by later acknowledgements or a timeout)
+ * @param packetsLost                    DATA datagrams declared lost (by later acknowledgements)
+ * @param probeTimeouts                  times nothing was acknowledged for a retransmission timeout and a probe went out
  * @param unverifiedBytesReceived        bytes from addresses that had not proven they receive there
  * @param unverifiedBytesSent            bytes sent to such addresses: never more than were received from them
  * @param datagramsIgnored               datagrams dropped unanswered: malformed, for no link, or from a stranger
@@ -20,7 +21,7 @@ package dev.starling.transport.udp;
  */
 public record UdpStats(long datagramsSent, long datagramsReceived, long bytesSent, long bytesReceived,
                        long dataPacketsSent, long retransmissions, long retransmissionsAfterDeadline,
-                       long framesAbandoned, long packetsLost, long unverifiedBytesReceived, long unverifiedBytesSent,
+                       long framesAbandoned, long packetsLost, long probeTimeouts, long unverifiedBytesReceived, long unverifiedBytesSent,
                        long datagramsIgnored, long datagramsDroppedByInjectedLoss) {
 
     /** @return the sum of this and {@code o}, field by field */
@@ -28,7 +29,7 @@ public record UdpStats(long datagramsSent, long datagramsReceived, long bytesSen
         return new UdpStats(datagramsSent + o.datagramsSent, datagramsReceived + o.datagramsReceived,
                 bytesSent + o.bytesSent, bytesReceived + o.bytesReceived, dataPacketsSent + o.dataPacketsSent,
                 retransmissions + o.retransmissions, retransmissionsAfterDeadline + o.retransmissionsAfterDeadline,
-                framesAbandoned + o.framesAbandoned, packetsLost + o.packetsLost,
+                framesAbandoned + o.framesAbandoned, packetsLost + o.packetsLost, probeTimeouts + o.probeTimeouts,
                 unverifiedBytesReceived + o.unverifiedBytesReceived, unverifiedBytesSent + o.unverifiedBytesSent,
                 datagramsIgnored + o.datagramsIgnored, datagramsDroppedByInjectedLoss + o.datagramsDroppedByInjectedLoss);
     }
@@ -44,6 +45,7 @@ public record UdpStats(long datagramsSent, long datagramsReceived, long bytesSen
         long retransmissionsAfterDeadline;
         long framesAbandoned;
         long packetsLost;
+        long probeTimeouts;
         long unverifiedBytesReceived;
         long unverifiedBytesSent;
         long datagramsIgnored;
@@ -51,7 +53,7 @@ public record UdpStats(long datagramsSent, long datagramsReceived, long bytesSen
 
         UdpStats snapshot() {
             return new UdpStats(datagramsSent, datagramsReceived, bytesSent, bytesReceived, dataPacketsSent,
-                    retransmissions, retransmissionsAfterDeadline, framesAbandoned, packetsLost,
+                    retransmissions, retransmissionsAfterDeadline, framesAbandoned, packetsLost, probeTimeouts,
                     unverifiedBytesReceived, unverifiedBytesSent, datagramsIgnored, datagramsDroppedByInjectedLoss);
         }
     }

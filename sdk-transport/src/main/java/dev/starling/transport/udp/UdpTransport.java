@@ -660,11 +660,13 @@ public final class UdpTransport implements Transport {
             markDirty(this);
         }
 
+        /** Bytes not yet on the wire; unacknowledged bytes in flight are not counted (see {@link #isWritable()}). */
         @Override
         public long queuedBytes() {
-            return link.pendingBytes();
+            return link.unsentBytes();
         }
 
+        /** Whether unacknowledged bytes (queued or in flight) are below the high water mark. */
         @Override
         public boolean isWritable() {
             return link.writable();

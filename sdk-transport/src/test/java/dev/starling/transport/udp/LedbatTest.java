@@ -24,6 +24,7 @@ class LedbatTest {
     @Test
     void aQueueAboveTheTargetShrinksTheWindowButNeverBelowTwoPackets() {
         Ledbat l = new Ledbat(100 * MS);
+        l.onLoss(0); // out of slow start: the window grows by LEDBAT's rule alone
         long now = 0;
         for (int i = 0; i < 200; i++) {
             now += MS;
@@ -92,5 +93,35 @@ class LedbatTest {
             l.onAck(Ledbat.MSS, 60 * MS, 120 * MS, 0, m * minute); // the route got longer
         }
         assertThat(l.queuingDelayNs()).isZero();
+    }
+
+    @Test
+    void slowStartDoublesAFullWindowPerRoundTripUntilTheQueueReachesHalfTheTarget() {
+        Ledbat l = new Ledbat(100 * MS);
+        long now = 0;
+        long start = l.cwndBytes();
+        for (int round = 0; round < 3; round++) { // each round trip the whole window is acknowledged
+            long window = l.cwndBytes();
+            for (long acked = 0; acked < window; acked += Ledbat.MSS) {
+                l.onAck(Ledbat.MSS, OFFSET + 20 * MS, 40 * MS, window, now += MS);
+            }
+        }
+        assertThat(l.inSlowStart()).isTrue();
+        assertThat(l.cwndBytes()).isGreaterThanOrEqualTo(8 * start - Ledbat.MSS);
+        for (int i = 0; i < Ledbat.CURRENT_FILTER; i++) { // the queue builds to 60 ms: past half the target
+            l.onAck(Ledbat.MSS, OFFSET + 80 * MS, 100 * MS, l.cwndBytes(), now += MS);
+        }
+        assertThat(l.inSlowStart()).isFalse();
+        long grown = l.cwndBytes();
+        l.onAck(Ledbat.MSS, OFFSET + 20 * MS, 40 * MS, l.cwndBytes(), now += MS); // the queue is gone again
+        assertThat(l.cwndBytes()).as("back to LEDBAT's additive growth").isLessThan(grown + Ledbat.MSS);
+    }
+
+    @Test
+    void aLossEndsSlowStart() {
+        Ledbat l = new Ledbat(100 * MS);
+        l.onAck(Ledbat.MSS, OFFSET + 20 * MS, 40 * MS, l.cwndBytes(), MS);
+        l.onLoss(2 * MS);
+        assertThat(l.inSlowStart()).isFalse();
     }
 }
