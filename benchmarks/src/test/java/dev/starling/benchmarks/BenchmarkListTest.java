@@ -23,6 +23,8 @@ class BenchmarkListTest {
                 "dev.starling.core.wire.CodecBenchmark.encode",
                 "dev.starling.core.wire.CodecBenchmark.decode",
                 "dev.starling.transport.tcp.PieceForwardBenchmark.forward",
-                "dev.starling.transport.tcp.TcpThroughputBenchmark.starlingTcp");
+                "dev.starling.transport.TransportThroughputBenchmark.starlingTcp",
+                "dev.starling.transport.TransportThroughputBenchmark.starlingUdp",
+                "dev.starling.transport.TransportThroughputBenchmark.rawNetty");
     }
 }
