@@ -44,7 +44,11 @@ final class CandidatePool {
     private final int capacity;
     private final SplittableRandom random;
     private final long recentNs;
-    private final Map<InetSocketAddress, Entry> byAddress = new LinkedHashMap<>();
+    private final long hashSeed;
+    // Keyed by Key, not InetSocketAddress: an address's own hash is ip + port, which a peer can aim (many entries in
+    // one bucket turn lookups into scans of non-comparable keys), and which for addresses that differ only above
+    // the lowest byte of the ip (as the simulator's do) falls into a few dozen buckets.
+    private final Map<Key, Entry> byAddress = new LinkedHashMap<>();
     private final List<Entry> entries = new ArrayList<>(); // the same entries, for O(1) sampling and removal
     private final Map<Long, Integer> perSubnet = new HashMap<>();
     private final Map<Object, Integer> perSource = new HashMap<>(); // lookups only: never iterated
@@ -65,7 +69,33 @@ final class CandidatePool {
         }
     }
 
-    CandidatePool(PeerExchangeConfig cfg, int capacity, SplittableRandom random) {
+    /** A map key for an address, hashed under a per-node seed. */
+    private record Key(InetSocketAddress address, int hash) {
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.hash == hash && k.address.equals(address);
+        }
+    }
+
+    private Key key(InetSocketAddress a) {
+        // For IPv4 (ip, port) maps to v one to one; the finaliser of SplitMix64 spreads it over all bits.
+        long v = ((long) a.getAddress().hashCode() << 16 ^ a.getPort()) ^ hashSeed;
+        v = (v ^ (v >>> 30)) * 0xBF58476D1CE4E5B9L;
+        v = (v ^ (v >>> 27)) * 0x94D049BB133111EBL;
+        v ^= v >>> 31;
+        return new Key(a, (int) (v ^ (v >>> 32)));
+    }
+
+    /**
+     * @param hashSeed keys the address hash; secret to peers (the engine's seed), so they cannot aim collisions
+     */
+    CandidatePool(PeerExchangeConfig cfg, int capacity, SplittableRandom random, long hashSeed) {
+        this.hashSeed = hashSeed;
         this.cfg = cfg;
         this.capacity = capacity;
         this.random = random;
@@ -108,7 +138,7 @@ final class CandidatePool {
     }
 
     boolean contains(InetSocketAddress a) {
-        return byAddress.containsKey(a);
+        return byAddress.containsKey(key(a));
     }
 
     /**
@@ -117,7 +147,8 @@ final class CandidatePool {
      * @return whether it is now held (new or already known); false if a subnet or source cap refused it
      */
     boolean offer(InetSocketAddress a, Object source, long nowNs) {
-        if (byAddress.containsKey(a)) {
+        Key k = key(a);
+        if (byAddress.containsKey(k)) {
             return true;
         }
         long subnet = subnetOf(a.getAddress());
@@ -132,7 +163,7 @@ final class CandidatePool {
             unindex(oldest);
         }
         Entry e = new Entry(a, subnet, source, nowNs);
-        byAddress.put(a, e);
+        byAddress.put(k, e);
         e.index = entries.size();
         entries.add(e);
         perSubnet.merge(subnet, 1, Integer::sum);
@@ -143,7 +174,7 @@ final class CandidatePool {
     /** Records that this node was connected to {@code a} now (it may be passed on for {@code recentMs}). */
     void reached(InetSocketAddress a, long nowNs) {
         if (offer(a, SELF, nowNs)) {
-            byAddress.get(a).reachedNs = nowNs;
+            byAddress.get(key(a)).reachedNs = nowNs;
         }
     }
 
@@ -152,7 +183,7 @@ final class CandidatePool {
      * broadcaster, whose key signs the stream, is the one source trusted that far.
      */
     void vouchedByBroadcaster(InetSocketAddress a, long nowNs) {
-        Entry e = byAddress.get(a);
+        Entry e = byAddress.get(key(a));
         if (e != null && e.reachedNs < nowNs) {
             e.reachedNs = nowNs;
         }
@@ -160,14 +191,14 @@ final class CandidatePool {
 
     /** Holds off dialling {@code a} until {@code untilNs}. */
     void holdOff(InetSocketAddress a, long untilNs) {
-        Entry e = byAddress.get(a);
+        Entry e = byAddress.get(key(a));
         if (e != null) {
             e.notBeforeNs = untilNs;
         }
     }
 
     void remove(InetSocketAddress a) {
-        Entry e = byAddress.remove(a);
+        Entry e = byAddress.remove(key(a));
         if (e != null) {
             unindex(e);
         }

@@ -196,7 +196,7 @@ public final class PeerEngine {
         this.substreams = cfg.substreams();
         this.out = out;
         this.random = new SplittableRandom(seed);
-        this.candidates = new CandidatePool(cfg.peerExchange(), MAX_CANDIDATES, random);
+        this.candidates = new CandidatePool(cfg.peerExchange(), MAX_CANDIDATES, random, seed * 0x9E3779B97F4A7C15L + 1);
         this.localPeerId = localPeerId.clone();
         this.uploadCapacityBps = uploadCapacityBps;
         long bitrate = cfg.stream().bitrateHintBps();

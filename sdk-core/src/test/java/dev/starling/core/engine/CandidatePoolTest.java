@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class CandidatePoolTest {
     private static final long S = 1_000_000_000L;
-    private final CandidatePool pool = new CandidatePool(PeerExchangeConfig.defaults(), 1_000, new SplittableRandom(1));
+    private final CandidatePool pool = new CandidatePool(PeerExchangeConfig.defaults(), 1_000, new SplittableRandom(1), 1);
 
     @Test
     void oneSubnetHoldsAtMostItsCapWhateverTheSource() {
@@ -61,7 +61,7 @@ class CandidatePoolTest {
         int bigSourceDials = 0;
         int dials = 0;
         for (long seed = 0; seed < 200; seed++) {
-            CandidatePool p = new CandidatePool(PeerExchangeConfig.defaults(), 1_000, new SplittableRandom(seed));
+            CandidatePool p = new CandidatePool(PeerExchangeConfig.defaults(), 1_000, new SplittableRandom(seed), seed);
             for (int i = 0; i < 100; i++) {
                 p.offer(spread(i), "big", 0);
             }
@@ -80,7 +80,7 @@ class CandidatePoolTest {
     @Test
     void dialsKeepOutboundConnectionsPerSubnetWithinTheCapAndHonourHoldOffs() {
         CandidatePool loose = new CandidatePool(PeerExchangeConfig.builder().maxPerSubnet(2).build(), 1_000,
-                new SplittableRandom(3));
+                new SplittableRandom(3), 3);
         for (int i = 1; i <= 2; i++) {
             loose.offer(addr("203.0.113." + i, 7000), "a", 0);
             loose.offer(addr("198.51.100." + i, 7000), "b", 0);
@@ -111,7 +111,7 @@ class CandidatePoolTest {
 
     @Test
     void aFullPoolForgetsItsOldestAddress() {
-        CandidatePool small = new CandidatePool(PeerExchangeConfig.defaults(), 3, new SplittableRandom(1));
+        CandidatePool small = new CandidatePool(PeerExchangeConfig.defaults(), 3, new SplittableRandom(1), 1);
         for (int i = 0; i < 4; i++) {
             small.offer(spread(i), "s", i);
         }
