@@ -69,8 +69,11 @@ final class CandidatePool {
         }
     }
 
-    /** A map key for an address, hashed under a per-node seed. */
-    private record Key(InetSocketAddress address, int hash) {
+    /**
+     * A map key for an address, hashed under a per-node seed. For IPv4, {@code bits} (ip and port) decide equality
+     * alone, so a lookup never reads the stored address's objects.
+     */
+    private record Key(InetSocketAddress address, long bits, boolean v4, int hash) {
         @Override
         public int hashCode() {
             return hash;
@@ -78,17 +81,20 @@ final class CandidatePool {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key k && k.hash == hash && k.address.equals(address);
+            return o instanceof Key k && k.hash == hash && k.bits == bits && k.v4 == v4
+                    && (v4 || k.address.equals(address));
         }
     }
 
     private Key key(InetSocketAddress a) {
         // For IPv4 (ip, port) maps to v one to one; the finaliser of SplitMix64 spreads it over all bits.
-        long v = ((long) a.getAddress().hashCode() << 16 ^ a.getPort()) ^ hashSeed;
+        InetAddress ip = a.getAddress();
+        long bits = (long) ip.hashCode() << 16 ^ a.getPort(); // Inet4Address's hash is its address
+        long v = bits ^ hashSeed;
         v = (v ^ (v >>> 30)) * 0xBF58476D1CE4E5B9L;
         v = (v ^ (v >>> 27)) * 0x94D049BB133111EBL;
         v ^= v >>> 31;
-        return new Key(a, (int) (v ^ (v >>> 32)));
+        return new Key(a, bits, ip instanceof Inet4Address, (int) (v ^ (v >>> 32)));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.starling.core.engine;
 
+
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.starling.api.ChannelId;
@@ -9,6 +10,7 @@ import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.piece.PieceVerifier;
 import dev.starling.core.piece.RejectReason;
+import dev.starling.core.util.LongMap;
 import dev.starling.core.wire.ControlCodec;
 import dev.starling.core.wire.PieceCodec;
 import dev.starling.core.wire.WireException;
@@ -110,7 +112,8 @@ public final class PeerEngine {
     private int listenPort;
 
     // Peers, in connection order (deterministic iteration), and candidates.
-    private final Map<Long, Peer> peers = new LinkedHashMap<>();
+    private final Map<Long, Peer> peers = new LinkedHashMap<>(); // iterated: insertion order keeps runs replayable
+    private final LongMap<Peer> peerById = new LongMap<>(); // the same peers, for lookups by connection id
     private final CandidatePool candidates;
     private final Map<InetSocketAddress, Long> banned = new HashMap<>();
     private final Map<InetSocketAddress, Long> dialing = new LinkedHashMap<>();
@@ -294,6 +297,7 @@ public final class PeerEngine {
         }
         Peer p = new Peer(peerId, address, inbound, nowNs, substreams);
         peers.put(peerId, p);
+        peerById.put(peerId, p);
         if (!inbound) {
             dialing.remove(address);
         }
@@ -318,6 +322,7 @@ public final class PeerEngine {
     /** A connection is gone. */
     public void onDisconnected(long peerId, long nowNs) {
         Peer p = peers.remove(peerId);
+        peerById.remove(peerId);
         if (p == null) {
             return;
         }
@@ -344,7 +349,7 @@ public final class PeerEngine {
      * @param payload owned by the engine from here on
      */
     public void onFrame(long peerId, byte[] header, Payload payload, long nowNs) {
-        Peer p = peers.get(peerId);
+        Peer p = peerById.get(peerId);
         if (p == null) {
             payload.release();
             return;
@@ -1516,7 +1521,7 @@ public final class PeerEngine {
     private void clearRequest(long seq, Peer from) {
         int slot = (int) (seq & mask);
         if (requestedAtNs[slot] != 0 && requestedSeqs[slot] == seq) {
-            Peer asked = peers.get(requestedFrom[slot]);
+            Peer asked = peerById.get(requestedFrom[slot]);
             if (asked != null) {
                 asked.removeRequest(seq);
             }
@@ -1576,7 +1581,7 @@ public final class PeerEngine {
                 if (nowNs - requestedAtNs[slot] < timeoutNs) {
                     continue;
                 }
-                Peer asked = peers.get(requestedFrom[slot]);
+                Peer asked = peerById.get(requestedFrom[slot]);
                 if (asked != null) {
                     asked.removeRequest(s);
                 }

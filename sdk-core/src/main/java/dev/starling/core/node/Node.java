@@ -1,5 +1,6 @@
 package dev.starling.core.node;
 
+
 import dev.starling.api.Gap;
 import dev.starling.api.Stats;
 import dev.starling.api.spi.Cancellable;
@@ -11,11 +12,10 @@ import dev.starling.api.spi.TransportLoop;
 import dev.starling.core.engine.EngineOutput;
 import dev.starling.core.engine.PeerEngine;
 import dev.starling.core.piece.Piece;
+import dev.starling.core.util.LongMap;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +44,7 @@ public final class Node implements ConnectionHandler, EngineOutput {
     private final Transport transport;
     private final TransportLoop loop;
     private final PeerEngine engine;
-    private final Map<Long, Connection> connections = new HashMap<>();
+    private final LongMap<Connection> connections = new LongMap<>();
     private Cancellable timer;
     private long timerAtNs = Long.MAX_VALUE;
     private boolean closed;

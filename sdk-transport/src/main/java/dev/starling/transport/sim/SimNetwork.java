@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
@@ -20,7 +19,7 @@ import java.util.SplittableRandom;
  * their order (departures are serialised per node and a link's latency is fixed).
  */
 public final class SimNetwork {
-    private final PriorityQueue<Event> queue = new PriorityQueue<>();
+    private final EventHeap queue = new EventHeap();
     private final SplittableRandom random;
     private final Map<InetSocketAddress, SimTransport> listeners = new HashMap<>();
     private final List<SimTransport> transports = new ArrayList<>();
@@ -33,7 +32,7 @@ public final class SimNetwork {
     private long nextConnectionId = 1;
     private int nextHost = 1;
 
-    static final class Event implements Comparable<Event> {
+    static final class Event {
         final long atNs;
         final long seq;
         Runnable task;
@@ -42,12 +41,6 @@ public final class SimNetwork {
             this.atNs = atNs;
             this.seq = seq;
             this.task = task;
-        }
-
-        @Override
-        public int compareTo(Event o) {
-            int c = Long.compare(atNs, o.atNs);
-            return c != 0 ? c : Long.compare(seq, o.seq);
         }
     }
 
@@ -141,12 +134,8 @@ public final class SimNetwork {
 
     /** Runs events until virtual time reaches {@code untilNs} or nothing is left. */
     public void runUntil(long untilNs) {
-        while (true) {
-            Event e = queue.peek();
-            if (e == null || e.atNs > untilNs) {
-                break;
-            }
-            queue.poll();
+        while (queue.size() > 0 && queue.peekTime() <= untilNs) {
+            Event e = queue.poll();
             nowNs = e.atNs;
             Runnable task = e.task;
             if (task != null) {
