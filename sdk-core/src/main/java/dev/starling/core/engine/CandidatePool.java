@@ -50,6 +50,8 @@ final class CandidatePool {
     // the lowest byte of the ip (as the simulator's do) falls into a few dozen buckets.
     private final Map<Key, Entry> byAddress = new LinkedHashMap<>();
     private final List<Entry> entries = new ArrayList<>(); // the same entries, for O(1) sampling and removal
+    // reachedNs of entries.get(i) at [i]: sampleReached scans this one array rather than every entry object
+    private long[] reachedAt = new long[16];
     private final Map<Long, Integer> perSubnet = new HashMap<>();
     private final Map<Object, Integer> perSource = new HashMap<>(); // lookups only: never iterated
 
@@ -172,6 +174,10 @@ final class CandidatePool {
         byAddress.put(k, e);
         e.index = entries.size();
         entries.add(e);
+        if (e.index == reachedAt.length) {
+            reachedAt = java.util.Arrays.copyOf(reachedAt, reachedAt.length * 2);
+        }
+        reachedAt[e.index] = e.reachedNs;
         perSubnet.merge(subnet, 1, Integer::sum);
         perSource.merge(source, 1, Integer::sum);
         return true;
@@ -180,7 +186,9 @@ final class CandidatePool {
     /** Records that this node was connected to {@code a} now (it may be passed on for {@code recentMs}). */
     void reached(InetSocketAddress a, long nowNs) {
         if (offer(a, SELF, nowNs)) {
-            byAddress.get(key(a)).reachedNs = nowNs;
+            Entry e = byAddress.get(key(a));
+            e.reachedNs = nowNs;
+            reachedAt[e.index] = nowNs;
         }
     }
 
@@ -192,6 +200,7 @@ final class CandidatePool {
         Entry e = byAddress.get(key(a));
         if (e != null && e.reachedNs < nowNs) {
             e.reachedNs = nowNs;
+            reachedAt[e.index] = nowNs;
         }
     }
 
@@ -215,6 +224,7 @@ final class CandidatePool {
         if (last != e) {
             last.index = e.index;
             entries.set(e.index, last);
+            reachedAt[e.index] = last.reachedNs;
         }
         decrement(perSubnet, e.subnet);
         decrement(perSource, e.source);
@@ -269,9 +279,13 @@ final class CandidatePool {
     void sampleReached(Set<InetSocketAddress> chosen, int max, InetSocketAddress exclude, long nowNs,
                        Map<Long, Integer> subnets) {
         List<Entry> recent = new ArrayList<>();
-        for (Entry e : entries) {
-            if (e.reachedNs != Long.MIN_VALUE && nowNs - e.reachedNs <= recentNs && !e.address.equals(exclude)) {
-                recent.add(e);
+        for (int i = 0, n = entries.size(); i < n; i++) {
+            long at = reachedAt[i];
+            if (at != Long.MIN_VALUE && nowNs - at <= recentNs) {
+                Entry e = entries.get(i);
+                if (!e.address.equals(exclude)) {
+                    recent.add(e);
+                }
             }
         }
         while (chosen.size() < max && !recent.isEmpty()) {

@@ -112,8 +112,10 @@ public final class PeerEngine {
     private int listenPort;
 
     // Peers, in connection order (deterministic iteration), and candidates.
-    private final Map<Long, Peer> peers = new LinkedHashMap<>(); // iterated: insertion order keeps runs replayable
-    private final LongMap<Peer> peerById = new LongMap<>(); // the same peers, for lookups by connection id
+    // Connected peers in the order they came (iteration order keeps runs replayable), and the same peers by
+    // connection id for lookups. A list iterates over one array; this is the engine's most walked collection.
+    private final List<Peer> peers = new ArrayList<>();
+    private final LongMap<Peer> peerById = new LongMap<>();
     private final CandidatePool candidates;
     private final Map<InetSocketAddress, Long> banned = new HashMap<>();
     private final Map<InetSocketAddress, Long> dialing = new LinkedHashMap<>();
@@ -296,8 +298,12 @@ public final class PeerEngine {
             return;
         }
         Peer p = new Peer(peerId, address, inbound, nowNs, substreams);
-        peers.put(peerId, p);
-        peerById.put(peerId, p);
+        Peer replaced = peerById.put(peerId, p);
+        if (replaced != null) {
+            peers.set(peers.indexOf(replaced), p); // the same id again: it keeps its place, as a map's key would
+        } else {
+            peers.add(p);
+        }
         if (!inbound) {
             dialing.remove(address);
         }
@@ -321,11 +327,11 @@ public final class PeerEngine {
 
     /** A connection is gone. */
     public void onDisconnected(long peerId, long nowNs) {
-        Peer p = peers.remove(peerId);
-        peerById.remove(peerId);
+        Peer p = peerById.remove(peerId);
         if (p == null) {
             return;
         }
+        peers.remove(p);
         InetSocketAddress la = p.listenAddress();
         if (p.handshaken && la != null && !p.broadcaster && !isBanned(la, nowNs)) {
             candidates.reached(la, nowNs); // it may be passed on for a while yet
@@ -408,7 +414,7 @@ public final class PeerEngine {
         storePiece(piece);
         if (piece.isEndOfStream()) {
             eosSeq = seq;
-            for (Peer p : peers.values()) {
+            for (Peer p : peers) {
                 if (p.handshaken) {
                     sendPiece(p, piece, seq, false);
                 }
@@ -429,7 +435,7 @@ public final class PeerEngine {
     /** Closes every connection; the engine does nothing more. */
     public void close(long nowNs) {
         closed = true;
-        for (Peer p : new ArrayList<>(peers.values())) {
+        for (Peer p : new ArrayList<>(peers)) {
             if (p.handshaken) {
                 sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("closing")).build());
             }
@@ -514,7 +520,7 @@ public final class PeerEngine {
         p.declaredUploadBps = hs.getUploadBps();
         p.broadcaster = hs.getBroadcaster();
         p.primarySubstream = hs.getPrimarySubstream() < substreams && !p.broadcaster ? hs.getPrimarySubstream() : -1;
-        for (Peer other : peers.values()) {
+        for (Peer other : peers) {
             if (other != p && other.handshaken && Arrays.equals(other.peerId, remoteId)) {
                 // Both dialed each other: keep the link dialed by the node with the smaller id, on both sides.
                 Peer keep = Arrays.compareUnsigned(dialerId(other), dialerId(p)) <= 0 ? other : p;
@@ -556,7 +562,7 @@ public final class PeerEngine {
 
     private int countHandshaken() {
         int n = 0;
-        for (Peer q : peers.values()) {
+        for (Peer q : peers) {
             if (q.handshaken) {
                 n++;
             }
@@ -585,7 +591,7 @@ public final class PeerEngine {
     }
 
     private void dropSilentPeers(long nowNs) {
-        for (Peer p : new ArrayList<>(peers.values())) {
+        for (Peer p : new ArrayList<>(peers)) {
             if (!p.handshaken && nowNs - p.connectedNs > HANDSHAKE_TIMEOUT_NS) {
                 dropPeer(p, "no handshake within " + HANDSHAKE_TIMEOUT_NS / 1_000_000_000L + " s", false, nowNs);
             }
@@ -595,7 +601,7 @@ public final class PeerEngine {
     private void maintainConnections(long nowNs) {
         int connected = peers.size() + dialing.size();
         boolean haveBroadcaster = false;
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             haveBroadcaster |= p.broadcaster;
         }
         // Back to the bootstrap addresses when the swarm is lost, or to find a restarted broadcaster.
@@ -621,7 +627,7 @@ public final class PeerEngine {
         }
         int outbound = 0;
         Map<Long, Integer> outboundSubnets = new HashMap<>();
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             if (!p.inbound) {
                 outbound++;
                 if (!p.broadcaster) {
@@ -656,7 +662,7 @@ public final class PeerEngine {
     }
 
     private boolean connectedTo(InetSocketAddress a) {
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             if (a.equals(p.address) || a.equals(p.listenAddress())) {
                 return true;
             }
@@ -692,7 +698,7 @@ public final class PeerEngine {
     // ------------------------------------------------------------------ peer exchange
 
     private void sendPeerExchange(long nowNs) {
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             if (p.handshaken) {
                 sendPeerExchange(p, nowNs);
             }
@@ -706,7 +712,7 @@ public final class PeerEngine {
         Map<Long, Integer> subnets = new HashMap<>();
         InetSocketAddress self = to.listenAddress();
         int perSubnet = cfg.peerExchange().maxPerSubnet();
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             InetSocketAddress la = p.listenAddress();
             if (p != to && p.handshaken && la != null && !p.broadcaster && chosen.size() < MAX_PEX_ADDRESSES) {
                 long subnet = CandidatePool.subnetOf(la.getAddress());
@@ -817,7 +823,7 @@ public final class PeerEngine {
         storePiece(piece);
         if (piece.isEndOfStream()) {
             eosSeq = seq;
-            for (Peer p : peers.values()) {
+            for (Peer p : peers) {
                 if (p != from && p.handshaken) {
                     sendPiece(p, piece, seq, false);
                 }
@@ -891,7 +897,7 @@ public final class PeerEngine {
             requestedAtNs[i] = 0;
             announcedAtNs[i] = 0;
         }
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             p.clearRequests();
         }
         newestSeq = -1;
@@ -942,7 +948,7 @@ public final class PeerEngine {
         // Children that forward this substream first, leaves last: the uplink sends one copy after another,
         // and a forwarder served late delays its whole subtree.
         for (int pass = 0; pass < 2; pass++) {
-            for (Peer p : peers.values()) {
+            for (Peer p : peers) {
                 if ((p.childMask & bit) != 0 && p != from && (p.primarySubstream == k) == (pass == 0)) {
                     sendPiece(p, piece, piece.seq(), true);
                 }
@@ -1086,7 +1092,7 @@ public final class PeerEngine {
         }
         Control bm = bufferMap(nowNs);
         byte[] h = ControlCodec.encode(bm);
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             if (p.handshaken) {
                 out.send(p.id, h, Payload.empty());
             }
@@ -1159,7 +1165,7 @@ public final class PeerEngine {
 
     /** A child in a substream other than this node's primary, or null. */
     private Peer otherTreeChild() {
-        for (Peer c : peers.values()) {
+        for (Peer c : peers) {
             if ((c.childMask & ~(1 << primarySubstream)) != 0) {
                 return c;
             }
@@ -1302,7 +1308,7 @@ public final class PeerEngine {
 
     /** A child in substream k that does not forward k (its primary is another), or null. */
     private Peer leafChildIn(int k) {
-        for (Peer c : peers.values()) {
+        for (Peer c : peers) {
             if ((c.childMask & (1 << k)) != 0 && c.primarySubstream != k) {
                 return c;
             }
@@ -1319,7 +1325,7 @@ public final class PeerEngine {
     /** Broadcaster: a child of substream k the requester should replace, else null. */
     private Peer weakestChildIn(int k, Peer requester, long nowNs, boolean mustBeBetter) {
         Peer worst = null;
-        for (Peer c : peers.values()) {
+        for (Peer c : peers) {
             if ((c.childMask & (1 << k)) == 0 || c == requester || nowNs - c.childSinceNs < PROTECT_CHILD_NS) {
                 continue;
             }
@@ -1423,7 +1429,7 @@ public final class PeerEngine {
                 }
             }
             boolean pending = false;
-            for (Peer p : peers.values()) {
+            for (Peer p : peers) {
                 int bit = 1 << k;
                 if ((p.pendingMask & bit) != 0) {
                     if (nowNs - p.pendingSinceNs[k] > SUBSCRIBE_TIMEOUT_NS) {
@@ -1437,7 +1443,7 @@ public final class PeerEngine {
                 continue;
             }
             Peer best = null;
-            for (Peer p : peers.values()) {
+            for (Peer p : peers) {
                 int mayTake = p.openSubstreams | (k == primarySubstream ? p.displaceableSubstreams : 0);
                 if (!p.handshaken || (p.childMask & (1 << k)) != 0 || p == cur || (mayTake & (1 << k)) == 0
                         || p.depth[k] >= MAX_DEPTH || p.rejectedUntilNs[k] > nowNs || (!p.broadcaster && p.bmEpoch != epoch && epoch >= 0)) {
@@ -1533,11 +1539,11 @@ public final class PeerEngine {
     /** One scheduling decision: what to pull, from whom. Package-private for {@code ScheduleBenchmark}. */
     void repair(long nowNs) {
         long timeoutNs = ms(cfg.requestTimeoutMs());
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             p.expireRequests(nowNs, timeoutNs);
         }
         boolean newerEpochAround = false;
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             newerEpochAround |= p.handshaken && p.bmEpoch > epoch && p.bmLatestRap >= 0;
         }
         if ((newestSeq < 0 || newerEpochAround) && !peers.isEmpty()) {
@@ -1551,7 +1557,7 @@ public final class PeerEngine {
             from = nextPlaySeq;
         } else {
             long rap = latestRap;
-            for (Peer p : peers.values()) {
+            for (Peer p : peers) {
                 if (p.bmEpoch == epoch && p.bmLatestRap > rap) {
                     rap = p.bmLatestRap;
                 }
@@ -1563,7 +1569,7 @@ public final class PeerEngine {
             from = rap;
         }
         long top = newestSeq;
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             if (p.bmEpoch == epoch) {
                 top = Math.max(top, p.bmTop());
             }
@@ -1641,7 +1647,7 @@ public final class PeerEngine {
         long[] keys = new long[n - urgent];
         for (int i = urgent; i < n; i++) {
             int holders = 0;
-            for (Peer p : peers.values()) {
+            for (Peer p : peers) {
                 if (p.has(epoch, wanted[i])) {
                     holders++;
                 }
@@ -1663,7 +1669,7 @@ public final class PeerEngine {
         Peer best = null;
         long bestRap = -1;
         long bestEpoch = epoch;
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             if (!p.handshaken || p.bmLatestRap < 0 || p.bmEpoch < bestEpoch) {
                 continue;
             }
@@ -1690,7 +1696,7 @@ public final class PeerEngine {
         Peer best = null;
         Peer server = null;
         int ties = 0;
-        for (Peer p : peers.values()) {
+        for (Peer p : peers) {
             if (!p.handshaken || !p.has(epoch, seq) || p.outstanding >= cfg.maxRequestsPerPeer()) {
                 continue;
             }
