@@ -116,6 +116,7 @@ public final class PeerEngine {
     // connection id for lookups. A list iterates over one array; this is the engine's most walked collection.
     private final List<Peer> peers = new ArrayList<>();
     private final LongMap<Peer> peerById = new LongMap<>();
+    private Peer[] forwardOrder = new Peer[8]; // scratch for pushToChildren
     private final CandidatePool candidates;
     private final Map<InetSocketAddress, Long> banned = new HashMap<>();
     private final Map<InetSocketAddress, Long> dialing = new LinkedHashMap<>();
@@ -947,11 +948,28 @@ public final class PeerEngine {
         int bit = 1 << k;
         // Children that forward this substream first, leaves last: the uplink sends one copy after another,
         // and a forwarder served late delays its whole subtree.
-        for (int pass = 0; pass < 2; pass++) {
-            for (Peer p : peers) {
-                if ((p.childMask & bit) != 0 && p != from && (p.primarySubstream == k) == (pass == 0)) {
-                    sendPiece(p, piece, piece.seq(), true);
+        // Forwarders with the most upload first: their subtrees are the largest, and they pass it on fastest.
+        int n = 0;
+        for (Peer p : peers) {
+            if ((p.childMask & bit) != 0 && p != from && p.primarySubstream == k) {
+                if (n == forwardOrder.length) {
+                    forwardOrder = Arrays.copyOf(forwardOrder, n * 2);
                 }
+                Peer q = p;
+                int i = n++;
+                for (; i > 0 && forwardOrder[i - 1].declaredUploadBps < q.declaredUploadBps; i--) {
+                    forwardOrder[i] = forwardOrder[i - 1]; // insertion sort: stable, and children are few
+                }
+                forwardOrder[i] = q;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            sendPiece(forwardOrder[i], piece, piece.seq(), true);
+            forwardOrder[i] = null;
+        }
+        for (Peer p : peers) {
+            if ((p.childMask & bit) != 0 && p != from && p.primarySubstream != k) {
+                sendPiece(p, piece, piece.seq(), true);
             }
         }
     }
