@@ -221,7 +221,7 @@ public abstract class TransportContractTest {
     }
 
     /** Records a handler's events, copying payloads and releasing them at once. Thread-safe. */
-    public static final class Recorder implements ConnectionHandler {
+    public static class Recorder implements ConnectionHandler {
         private final List<Connection> connected = new ArrayList<>();
         private final List<byte[][]> frames = new ArrayList<>();
         private final List<String> disconnected = new ArrayList<>();

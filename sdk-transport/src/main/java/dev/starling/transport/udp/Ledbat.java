@@ -97,7 +97,9 @@ final class Ledbat {
             cwndBytes += ackedBytes;
             maxAllowed = Math.max(maxAllowed, 2.0 * inFlightBytes);
         } else {
-            double offTarget = (double) (targetNs - queuingNs) / targetNs;
+            // At most one packet less per window: a delay sample gone wild (clocks drifting across the 32-bit
+            // wrap of the send time) must not slam the window shut for the base delay's whole memory.
+            double offTarget = Math.max(-1.0, (double) (targetNs - queuingNs) / targetNs);
             cwndBytes += GAIN * offTarget * ackedBytes * MSS / cwndBytes;
         }
         // Grow only while the window is used: an application-limited sender must not bank a window it never tested.

@@ -162,6 +162,11 @@ final class UdpLink {
         return cc.cwndBytes();
     }
 
+    /** @return packet numbers from the oldest unsettled one to the next to send (at most {@link #WINDOW_PACKETS}) */
+    int packetSpan() {
+        return nextPacket - oldestPacket;
+    }
+
     /** @return bytes held for frames not yet complete */
     long reassemblyBytes() {
         return reassemblyBytes;
@@ -211,6 +216,7 @@ final class UdpLink {
         }
         partial.clear();
         pendingBytes = 0;
+        counters.reassemblyBytes -= reassemblyBytes;
         reassemblyBytes = 0;
     }
 
@@ -325,6 +331,9 @@ final class UdpLink {
         if (nextPacket == Integer.MAX_VALUE) {
             abort("link too old: reconnect");
             return;
+        }
+        if (nextPacket - oldestPacket >= WINDOW_PACKETS) {
+            throw new IllegalStateException("packet " + nextPacket + " outside the window from " + oldestPacket);
         }
         int packet = nextPacket++;
         int size = UdpWire.DATA_HEADER_BYTES + (m == null ? 0 : UdpWire.FRAGMENT_HEADER_BYTES + fragmentBytes);
@@ -505,6 +514,12 @@ final class UdpLink {
 
     /** Sends the oldest unacknowledged fragment again, or, if none is worth it, a keep-alive: either asks for an ack. */
     private void probe(long nowNs) {
+        if (nextPacket - oldestPacket >= WINDOW_PACKETS) {
+            // The window is full: the oldest record's slot is the one the probe would take. That packet has gone
+            // unacknowledged for a whole timeout; call it lost, which frees the slot and queues its fragment.
+            declareLost(oldestPacket & MASK, nowNs);
+            advanceOldest();
+        }
         for (int p = oldestPacket; p < nextPacket; p++) {
             int slot = p & MASK;
             OutMessage m = flightMessage[slot];
@@ -629,7 +644,8 @@ final class UdpLink {
         InMessage m = partial.get(seq);
         if (m == null) {
             // The next message to deliver always gets room: what blocks delivery must be able to arrive.
-            if (seq != nextDeliver && reassemblyBytes + length > config.maxReassemblyBytes()) {
+            if (seq != nextDeliver && (reassemblyBytes + length > config.maxReassemblyBytes()
+                    || counters.reassemblyBytes + length > config.maxReassemblyBytesTotal())) {
                 counters.datagramsIgnored++;
                 return false;
             }
@@ -637,6 +653,7 @@ final class UdpLink {
             m.data.writerIndex(length);
             partial.put(seq, m);
             reassemblyBytes += length;
+            counters.reassemblyBytes += length;
         } else if (m.length != length) {
             fail("message " + seq + " changed its length");
             return false;
@@ -659,7 +676,8 @@ final class UdpLink {
             nextDeliver++;
             if (m != null) {
                 reassemblyBytes -= m.length;
-                if (m.complete()) {
+                counters.reassemblyBytes -= m.length;
+                if (m.complete() && state == State.OPEN) {
                     deliver(m);
                     if (state != State.OPEN) {
                         return;
@@ -677,6 +695,7 @@ final class UdpLink {
             partial.remove(nextDeliver);
             nextDeliver++;
             reassemblyBytes -= m.length;
+            counters.reassemblyBytes -= m.length;
             deliver(m);
         }
     }

@@ -50,6 +50,8 @@ public record UdpStats(long datagramsSent, long datagramsReceived, long bytesSen
         long unverifiedBytesSent;
         long datagramsIgnored;
         long datagramsDroppedByInjectedLoss;
+        /** Bytes of incomplete frames held by all links: bounded by {@link UdpConfig#maxReassemblyBytesTotal()}. */
+        long reassemblyBytes;
 
         UdpStats snapshot() {
             return new UdpStats(datagramsSent, datagramsReceived, bytesSent, bytesReceived, dataPacketsSent,

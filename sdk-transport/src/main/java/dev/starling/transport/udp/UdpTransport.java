@@ -62,6 +62,8 @@ public final class UdpTransport implements Transport {
     private static final long FIRST_RETRY_NS = 200_000_000L;
     private static final long MINUTE_NS = 60_000_000_000L;
     private static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+    private static final long RECENTLY_CLOSED_NS = 30_000_000_000L;
+    private static final int MAX_REMEMBERED_CLOSED = 4_096;
 
     /** Answers datagrams that are not the transport's own (a BEP 15 tracker sharing the socket). */
     @FunctionalInterface
@@ -84,11 +86,15 @@ public final class UdpTransport implements Transport {
     private final SplittableRandom lossRandom;
     private final SipHash cookieMac = new SipHash(2, 4);
     private final Promise<Void> closedOnLoop;
-    private NioDatagramChannel channel;
+    private volatile NioDatagramChannel channel;
     private ScheduledFuture<?> ticker;
-    private ConnectionHandler handler;
+    private volatile ConnectionHandler handler;
     private volatile DatagramService otherDatagrams;
-    private boolean listening;
+    private volatile boolean listening;
+    /** Links closed lately, by our id: their peer's DATA or ACK is answered with CLOSE, in case ours was lost. */
+    private final Map<Integer, Closed> recentlyClosed = new java.util.LinkedHashMap<>();
+    /** Clients whose link closed lately, with when the memory ends: a late or replayed CONNECT makes no ghost link. */
+    private final Map<ClientKey, Long> closedClients = new java.util.LinkedHashMap<>();
     private long nextConnectionId = 1;
     private volatile boolean closed;
 
@@ -142,11 +148,14 @@ public final class UdpTransport implements Transport {
         if (closed) {
             throw new IOException("transport is closed");
         }
-        if (channel != null) {
-            throw new IllegalStateException("already bound to " + channel.localAddress());
-        }
         this.handler = h;
-        InetSocketAddress bound = bind(bindAddress);
+        InetSocketAddress bound;
+        synchronized (this) {
+            if (channel != null) {
+                throw new IllegalStateException("already bound to " + channel.localAddress());
+            }
+            bound = bind(bindAddress);
+        }
         listening = true;
         log.debug("listening on udp {}", bound);
         return bound;
@@ -219,12 +228,14 @@ public final class UdpTransport implements Transport {
             failLater(remote, "connection limit of " + config.maxConnections() + " reached");
             return;
         }
-        if (channel == null) {
-            try {
-                bind(new InetSocketAddress(0)); // a node that only dials out still needs a socket
-            } catch (IOException e) {
-                failLater(remote, e.getMessage());
-                return;
+        synchronized (this) {
+            if (channel == null) {
+                try {
+                    bind(new InetSocketAddress(0)); // a node that only dials out still needs a socket
+                } catch (IOException e) {
+                    failLater(remote, e.getMessage());
+                    return;
+                }
             }
         }
         int id = freshId();
@@ -350,21 +361,32 @@ public final class UdpTransport implements Transport {
             return;
         }
         long now = loop.nowNs();
+        // Each dial and link on its own: a timer task that throws is never run again, so nothing may escape.
         for (Dial d : new ArrayList<>(dials.values())) {
-            if (now - d.startNs > config.connectTimeoutMs() * 1_000_000L) {
-                dials.remove(d.id);
-                String reason = "no handshake answer within " + config.connectTimeoutMs() + " ms";
-                log.debug("connect to {} failed: {}", d.remote, reason);
-                handler.onConnectFailed(d.remote, reason);
-            } else if (now >= d.nextRetryNs) {
-                d.retryDelayNs *= 2;
-                sendHandshake(d);
+            try {
+                if (now - d.startNs > config.connectTimeoutMs() * 1_000_000L) {
+                    dials.remove(d.id);
+                    String reason = "no handshake answer within " + config.connectTimeoutMs() + " ms";
+                    log.debug("connect to {} failed: {}", d.remote, reason);
+                    handler.onConnectFailed(d.remote, reason);
+                } else if (now >= d.nextRetryNs) {
+                    d.retryDelayNs *= 2;
+                    sendHandshake(d);
+                }
+            } catch (RuntimeException | OutOfMemoryError e) {
+                log.warn("udp dial to {}: {}", d.remote, e.toString(), e);
             }
         }
         for (UdpConnection c : new ArrayList<>(links.values())) {
-            c.link.tick(now);
+            try {
+                c.link.tick(now);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                log.warn("{}: {}", c, e.toString(), e);
+                c.link.abort("internal error: " + e);
+            }
             settle(c);
         }
+        forgetOldClosed(now);
         flushDirty();
         if (channel != null) {
             channel.flush();
@@ -376,13 +398,33 @@ public final class UdpTransport implements Transport {
         if (c.link.isClosed() && !c.gone) {
             c.gone = true;
             links.remove(c.localId);
+            long now = loop.nowNs();
+            recentlyClosed.put(c.localId, new Closed(c.remote, c.remoteId, now + RECENTLY_CLOSED_NS));
             if (c.clientKey != null) {
                 accepted.remove(c.clientKey);
+                closedClients.put(c.clientKey, now + 2 * MINUTE_NS); // a cookie lives up to 2 minutes
             }
+            forgetOldClosed(now);
             log.debug("{} closed: {}", c, c.link.closedReason());
             if (!closed) {
                 handler.onDisconnected(c, c.link.closedReason());
             }
+        }
+    }
+
+    private void forgetOldClosed(long now) {
+        for (var it = recentlyClosed.values().iterator(); it.hasNext(); ) {
+            Closed c = it.next();
+            if (c.untilNs > now && recentlyClosed.size() <= MAX_REMEMBERED_CLOSED) {
+                break; // insertion order is expiry order
+            }
+            it.remove();
+        }
+        for (var it = closedClients.values().iterator(); it.hasNext(); ) {
+            if (it.next() > now && closedClients.size() <= MAX_REMEMBERED_CLOSED) {
+                break;
+            }
+            it.remove();
         }
     }
 
@@ -428,18 +470,34 @@ public final class UdpTransport implements Transport {
             case UdpWire.DATA, UdpWire.ACK, UdpWire.CLOSE -> {
                 UdpConnection c = links.get(id);
                 if (c == null || !c.remote.equals(from)) {
+                    Closed gone = c == null ? recentlyClosed.get(id) : null;
+                    if (gone != null && gone.remote.equals(from) && type != UdpWire.CLOSE) {
+                        // Our CLOSE may have been lost: say it again (7 bytes, less than any DATA or ACK).
+                        ByteBuf b = alloc.buffer(7, 7);
+                        b.writeByte(UdpWire.MAGIC).writeByte(UdpWire.VERSION).writeByte(UdpWire.CLOSE)
+                                .writeInt(gone.remoteId);
+                        write(b, from);
+                        return;
+                    }
                     ignore(length, from, "no such link");
                     return;
                 }
-                if (type == UdpWire.DATA) {
-                    c.link.onData(in, now);
-                } else if (type == UdpWire.ACK) {
-                    c.link.onAck(in, now);
-                } else {
-                    c.link.onClose(in);
+                try {
+                    if (type == UdpWire.DATA) {
+                        c.link.onData(in, now);
+                    } else if (type == UdpWire.ACK) {
+                        c.link.onAck(in, now);
+                    } else {
+                        c.link.onClose(in);
+                    }
+                } catch (RuntimeException e) {
+                    // From the node's handler (or a bug): this link is dropped, the socket and the others go on.
+                    log.warn("{}: {}", c, e.toString(), e);
+                    c.link.abort("internal error: " + e);
+                } finally {
+                    settle(c);
+                    markDirty(c); // acknowledgements and what the window now allows go out after this batch of reads
                 }
-                settle(c);
-                markDirty(c); // acknowledgements and what the window now allows go out after this batch of reads
             }
             default -> ignore(length, from, "unknown type " + type);
         }
@@ -497,6 +555,18 @@ public final class UdpTransport implements Transport {
             sendAccept(existing); // our ACCEPT was lost: say it again
             return;
         }
+        Long forgetAt = closedClients.get(key);
+        if (forgetAt != null && forgetAt > now) {
+            ignore(length, from, "connect for a link already closed"); // late or replayed: no ghost link
+            return;
+        }
+        if (!from.getAddress().isLoopbackAddress() && inboundFrom(from) >= config.maxInboundPerIp()) {
+            // One host must not take every slot (and every slot's reassembly memory). Loopback is exempt: a
+            // swarm on one machine shares it.
+            log.debug("refusing {}: {} inbound links from its address", from, config.maxInboundPerIp());
+            counters.datagramsIgnored++;
+            return;
+        }
         if (links.size() + dials.size() >= config.maxConnections()) {
             log.debug("refusing {}: connection limit of {} reached", from, config.maxConnections());
             counters.datagramsIgnored++;
@@ -509,6 +579,16 @@ public final class UdpTransport implements Transport {
         log.debug("{} up", c);
         handler.onConnected(c);
         settle(c);
+    }
+
+    private int inboundFrom(InetSocketAddress from) {
+        int n = 0;
+        for (UdpConnection c : links.values()) {
+            if (c.inbound && c.remote.getAddress().equals(from.getAddress())) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private void sendAccept(UdpConnection c) {
@@ -599,6 +679,9 @@ public final class UdpTransport implements Transport {
     private record ClientKey(InetSocketAddress remote, int clientId) {
     }
 
+    private record Closed(InetSocketAddress remote, int remoteId, long untilNs) {
+    }
+
     /** One UDP link as the node sees it. */
     private final class UdpConnection implements Connection, UdpLink.Output {
         final long id = nextConnectionId++;
@@ -656,7 +739,8 @@ public final class UdpTransport implements Transport {
             if (link.pendingBytes() > config.maxQueuedBytes()) {
                 link.abort("peer too slow: " + link.pendingBytes() + " bytes unacknowledged");
             }
-            settle(this);
+            // No settle here: onDisconnected must not run inside the node's own send (it may be iterating its
+            // peers); the flush this schedules reports it, as tcp reports a close from channelInactive.
             markDirty(this);
         }
 
@@ -679,8 +763,7 @@ public final class UdpTransport implements Transport {
                 return;
             }
             link.close(reason, loop.nowNs());
-            settle(this);
-            markDirty(this);
+            markDirty(this); // reported from the flush, not inside the caller's close
         }
 
         // ---- UdpLink.Output

@@ -83,6 +83,35 @@ class UdpLinkTest {
     }
 
     @Test
+    void aLinkWhoseWholePacketWindowIsInFlightWhenThePathGoesQuietRecoversEverything() {
+        Net net = new Net(7, 0.0, 50 * MS, 0);
+        int frames = 40;
+        byte[] payload = new byte[1 << 20];
+        new SplittableRandom(7).nextBytes(payload);
+        for (int i = 0; i < frames; i++) {
+            byte[] header = {(byte) i};
+            net.at(0, () -> net.a.send(header, Payload.wrap(payload), Long.MAX_VALUE));
+        }
+        long t = 0;
+        while (net.a.packetSpan() < UdpLink.WINDOW_PACKETS && t < 30_000 * MS) {
+            net.runUntil(t += 5 * MS); // slow start on a path with no queue: the window fills
+        }
+        assertThat(net.a.packetSpan()).as("packets in flight when the path goes quiet").isEqualTo(UdpLink.WINDOW_PACKETS);
+        net.cut = true; // nothing is acknowledged: timeouts send probes into a full window
+        net.runUntil(t += 3_000 * MS);
+        net.cut = false;
+        net.runUntil(t + 300_000 * MS);
+        assertThat(net.counters.probeTimeouts).isPositive();
+        assertThat(net.toB).hasSize(frames);
+        for (int i = 0; i < frames; i++) {
+            assertThat(net.toB.get(i)[0]).containsExactly((byte) i);
+            assertThat(Arrays.equals(net.toB.get(i)[1], payload)).as("frame %d intact", i).isTrue();
+        }
+        assertThat(net.a.pendingBytes()).isZero();
+        net.discardInTransit();
+    }
+
+    @Test
     void keepAlivesHoldAnIdleLinkOpenAndASilentPeerIsDeclaredDead() {
         Net net = new Net(3, 0.0, 10 * MS, 0);
         long idle = CONFIG.idleTimeoutMs() * MS;

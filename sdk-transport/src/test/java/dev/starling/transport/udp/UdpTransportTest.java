@@ -163,7 +163,81 @@ class UdpTransportTest {
         }
     }
 
+    @Test
+    void aClosedLinkAnswersItsPeerWithCloseAgainAndALateConnectMakesNoGhostLink() throws Exception {
+        UdpTransport server = transport(UdpConfig.defaults());
+        Recorder r = new Recorder();
+        InetSocketAddress bound = server.listen(new InetSocketAddress(LOOPBACK, 0), r);
+        try (DatagramSocket peer = new DatagramSocket(0, LOOPBACK)) {
+            peer.setSoTimeout(2_000);
+            byte[] c = connect(77, cookieFor(peer, bound, 77));
+            peer.send(new DatagramPacket(c, c.length, bound));
+            byte[] accept = receiveOrNull(peer);
+            assertThat(accept).isNotNull().hasSize(UdpWire.ACCEPT_BYTES);
+            int serverId = ByteBuffer.wrap(accept).getInt(7);
+            await("the link is up", () -> r.connected().size() == 1);
+            Connection link = r.connected().get(0);
+            server.loop().execute(() -> link.close("done with you"));
+            await("closed", () -> r.disconnected().size() == 1);
+            byte[] close = receiveUntilType(peer, UdpWire.CLOSE);
+            assertThat(close).as("the CLOSE").isNotNull();
+
+            // The peer missed it and keeps sending: each of its datagrams is answered with a bare CLOSE.
+            byte[] d = data(serverId);
+            peer.send(new DatagramPacket(d, d.length, bound));
+            byte[] again = receiveUntilType(peer, UdpWire.CLOSE);
+            assertThat(again).hasSize(7);
+            assertThat(ByteBuffer.wrap(again).getInt(3)).as("addressed to the peer's id").isEqualTo(77);
+
+            // Its CONNECT arriving late (or replayed while the cookie is valid) opens nothing.
+            peer.send(new DatagramPacket(c, c.length, bound));
+            assertThat(receiveUntilType(peer, UdpWire.ACCEPT)).isNull();
+            assertThat(r.connected()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aLinkDroppedForItsBacklogIsReportedAfterTheSendNotInsideIt() throws Exception {
+        UdpConfig tight = UdpConfig.builder().writeWaterMarks(1_000, 2_000).maxQueuedBytes(2_000).build();
+        UdpTransport a = transport(tight);
+        UdpTransport b = transport(tight);
+        java.util.concurrent.atomic.AtomicBoolean inSend = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean reportedInsideSend = new java.util.concurrent.atomic.AtomicBoolean();
+        Recorder ra = new Recorder();
+        Recorder rb = new Recorder() {
+            @Override
+            public void onDisconnected(Connection connection, String reason) {
+                reportedInsideSend.compareAndSet(false, inSend.get());
+                super.onDisconnected(connection, reason);
+            }
+        };
+        InetSocketAddress bound = a.listen(new InetSocketAddress(LOOPBACK, 0), ra);
+        b.handler(rb);
+        b.connect(bound);
+        await("connected", () -> rb.connected().size() == 1);
+        Connection out = rb.connected().get(0);
+        b.loop().execute(() -> {
+            inSend.set(true);
+            out.send(new byte[] {1}, Payload.wrap(new byte[10_000])); // over the 2,000-byte cap
+            inSend.set(false);
+        });
+        await("dropped as too slow", () -> rb.disconnected().size() == 1);
+        assertThat(rb.disconnected().get(0)).startsWith("peer too slow");
+        assertThat(reportedInsideSend).as("onDisconnected ran inside send").isFalse();
+    }
+
     // ------------------------------------------------------------------ a hand-made client
+
+    /** @return the next datagram of {@code type} (others skipped), or null if none comes within the timeout */
+    private static byte[] receiveUntilType(DatagramSocket s, byte type) throws Exception {
+        s.setSoTimeout(500);
+        while (true) {
+            byte[] d = receiveOrNull(s);
+            if (d == null || d.length >= 3 && d[2] == type) {
+                return d;
+            }
+        }
+    }
 
     private static long cookieFor(DatagramSocket s, InetSocketAddress server, int clientId) throws Exception {
         byte[] h = hello(64, clientId);
