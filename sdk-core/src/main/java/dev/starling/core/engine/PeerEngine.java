@@ -937,6 +937,11 @@ public final class PeerEngine {
         return p != null && p.seq() == seq ? p : null;
     }
 
+    /** @return the substream this node forwards (tests) */
+    int primarySubstream() {
+        return primarySubstream;
+    }
+
     private int substream(long seq) {
         return (int) (seq % substreams);
     }

@@ -43,6 +43,12 @@ final class EngineHarness implements EngineOutput {
 
     /** Connects a peer with this connection id at {@code address} (listening on its port) and greets it. */
     EngineHarness connectPeer(long peer, InetSocketAddress address, boolean inbound, boolean broadcaster, long nowNs) {
+        return connectPeer(peer, address, inbound, broadcaster, nowNs, 0, 0);
+    }
+
+    /** As above, with the upload and primary substream the peer declares in its handshake. */
+    EngineHarness connectPeer(long peer, InetSocketAddress address, boolean inbound, boolean broadcaster, long nowNs,
+                              long uploadBps, int primarySubstream) {
         engine.onConnected(peer, address, inbound, nowNs);
         byte[] id = new byte[16];
         id[0] = 9;
@@ -51,7 +57,7 @@ final class EngineHarness implements EngineOutput {
                 .setProtocolVersion(PeerEngine.PROTOCOL_VERSION)
                 .setChannelId(UnsafeByteOperations.unsafeWrap(keys.channelId().publicKey()))
                 .setPeerId(UnsafeByteOperations.unsafeWrap(id)).setListenPort(address.getPort())
-                .setBroadcaster(broadcaster)).build();
+                .setBroadcaster(broadcaster).setUploadBps(uploadBps).setPrimarySubstream(primarySubstream)).build();
         engine.onFrame(peer, ControlCodec.encode(hs), Payload.empty(), nowNs);
         return this;
     }
