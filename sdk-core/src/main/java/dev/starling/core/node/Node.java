@@ -229,11 +229,7 @@ public final class Node implements ConnectionHandler, EngineOutput {
             payload.release();
             return;
         }
-        if (deadlineNs == Long.MAX_VALUE) {
-            c.send(header, payload);
-        } else {
-            c.send(header, payload, deadlineNs);
-        }
+        c.send(header, payload, deadlineNs); // a transport that cannot drop late frames ignores the deadline
     }
 
     @Override

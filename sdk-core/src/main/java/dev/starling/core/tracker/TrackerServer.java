@@ -1,5 +1,7 @@
 package dev.starling.core.tracker;
 
+import dev.starling.core.util.AddressMac;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -12,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.bouncycastle.crypto.macs.SipHash;
-import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
  * A BEP 15 (UDP) tracker for one channel, sans I/O: the driver hands it each datagram with its source address and
@@ -46,7 +46,7 @@ public final class TrackerServer {
     private static final int EVENT_STOPPED = 3;
 
     private final byte[] infoHash;
-    private final SipHash mac = new SipHash(2, 4);
+    private final AddressMac mac;
     private final int intervalS;
     private final long expiryNs;
     private final int maxPeers;
@@ -101,7 +101,7 @@ public final class TrackerServer {
             throw new IllegalArgumentException("interval and limits must be positive");
         }
         this.infoHash = infoHash.clone();
-        this.mac.init(new KeyParameter(secret));
+        this.mac = new AddressMac(secret);
         this.intervalS = intervalS;
         this.expiryNs = intervalS * 2_500_000_000L;
         this.maxPeers = maxPeers;
@@ -179,17 +179,9 @@ public final class TrackerServer {
     }
 
     private long connectionId(InetSocketAddress from, long minute) {
-        byte[] ip = from.getAddress().getAddress();
-        mac.reset();
-        mac.update(ip, 0, ip.length);
-        mac.update((byte) (from.getPort() >>> 8));
-        mac.update((byte) from.getPort());
-        for (int i = 7; i >= 0; i--) {
-            mac.update((byte) (minute >>> (8 * i)));
-        }
         // The top bit clear: a datagram that starts with a set top bit is the UDP transport's own (it may share this
         // tracker's socket), never an announce. Never the connect magic, so an id can't pass for a connect request.
-        long id = mac.doFinal() & Long.MAX_VALUE;
+        long id = mac.of(from, 0, minute) & Long.MAX_VALUE;
         return id == UdpTrackerSession.PROTOCOL_ID ? id ^ 1 : id;
     }
 

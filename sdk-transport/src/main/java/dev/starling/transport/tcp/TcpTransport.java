@@ -8,6 +8,7 @@ import dev.starling.api.spi.Transport;
 import dev.starling.api.spi.TransportLoop;
 import dev.starling.transport.netty.ByteBufPayload;
 import dev.starling.transport.netty.Frame;
+import dev.starling.transport.netty.LoopOwner;
 import dev.starling.transport.netty.NettyFrames;
 import dev.starling.transport.netty.NettyLoop;
 import io.netty.bootstrap.Bootstrap;
@@ -22,19 +23,15 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -43,7 +40,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +63,7 @@ public final class TcpTransport implements Transport {
     private static final long LINGER_MS = 2_000;
 
     private final TcpConfig config;
-    private final EventLoopGroup ownedGroup;
+    private final LoopOwner owner;
     private final NettyLoop loop;
     private final Bootstrap dialer;
     /** Every channel this transport holds, pending dials included (for the connection limit and close). */
@@ -76,7 +72,6 @@ public final class TcpTransport implements Transport {
     private ConnectionHandler handler;
     private Channel serverChannel;
     private long nextConnectionId = 1;
-    private final Promise<Void> closedOnLoop;
     private volatile boolean closed;
 
     /** A transport with the default settings on its own event loop thread. */
@@ -86,21 +81,19 @@ public final class TcpTransport implements Transport {
 
     /** A transport on its own event loop thread, which {@link #close()} stops. */
     public TcpTransport(TcpConfig config) {
-        this(config, new NioEventLoopGroup(1, new DefaultThreadFactory("starling-tcp", true)), true);
+        this(config, LoopOwner.ownThread("starling-tcp"));
     }
 
     /** A transport on the next loop of a shared group, which {@link #close()} leaves running. */
     public TcpTransport(TcpConfig config, EventLoopGroup sharedGroup) {
-        this(config, sharedGroup, false);
+        this(config, LoopOwner.onShared(sharedGroup));
     }
 
-    private TcpTransport(TcpConfig config, EventLoopGroup group, boolean owned) {
+    private TcpTransport(TcpConfig config, LoopOwner owner) {
         this.config = Objects.requireNonNull(config, "config");
-        this.ownedGroup = owned ? group : null;
-        EventLoop eventLoop = group.next();
-        this.loop = new NettyLoop(eventLoop);
-        this.closedOnLoop = eventLoop.newPromise();
-        this.dialer = new Bootstrap().group(eventLoop).channel(NioSocketChannel.class)
+        this.owner = owner;
+        this.loop = owner.loop();
+        this.dialer = new Bootstrap().group(owner.eventLoop()).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark())
@@ -199,40 +192,21 @@ public final class TcpTransport implements Transport {
      */
     @Override
     public void close() {
+        boolean first;
         synchronized (this) {
-            if (!closed) {
-                closed = true;
-                closeOnLoop();
-            }
+            first = !closed;
+            closed = true;
         }
-        if (loop.inLoop()) {
-            return; // the loop cannot wait for itself; what was started above finishes right after this task
-        }
-        if (ownedGroup != null) {
-            ownedGroup.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
-        } else {
-            closedOnLoop.awaitUninterruptibly(10, TimeUnit.SECONDS);
-        }
+        owner.release(first ? this::closeOnLoop : null);
     }
 
     private void closeOnLoop() {
-        try {
-            loop.execute(() -> {
-                if (serverChannel != null) {
-                    serverChannel.close();
-                }
-                for (Channel c : new ArrayList<>(channels)) {
-                    c.flush(); // what the node said last (its goodbyes) goes out with what the socket takes now
-                    c.close();
-                }
-                closedOnLoop.trySuccess(null);
-            });
-        } catch (RejectedExecutionException e) {
-            closedOnLoop.trySuccess(null); // the group is already shut down: nothing of ours is left running
+        if (serverChannel != null) {
+            serverChannel.close();
         }
-        if (ownedGroup != null) {
-            // Graceful: the close task above and the channels' close events run before the thread stops.
-            ownedGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        for (Channel c : new ArrayList<>(channels)) {
+            c.flush(); // what the node said last (its goodbyes) goes out with what the socket takes now
+            c.close();
         }
     }
 

@@ -6,6 +6,8 @@ import dev.starling.api.spi.FrameLimits;
 import dev.starling.api.spi.Payload;
 import dev.starling.api.spi.Transport;
 import dev.starling.api.spi.TransportLoop;
+import dev.starling.core.util.AddressMac;
+import dev.starling.transport.netty.LoopOwner;
 import dev.starling.transport.netty.NettyLoop;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -16,11 +18,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -32,10 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.bouncycastle.crypto.macs.SipHash;
-import org.bouncycastle.crypto.params.KeyParameter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +69,7 @@ public final class UdpTransport implements Transport {
     }
 
     private final UdpConfig config;
-    private final EventLoopGroup ownedGroup;
+    private final LoopOwner owner;
     private final EventLoop eventLoop;
     private final NettyLoop loop;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
@@ -84,8 +80,7 @@ public final class UdpTransport implements Transport {
     private List<UdpConnection> dirty = new ArrayList<>();
     private final SplittableRandom ids;
     private final SplittableRandom lossRandom;
-    private final SipHash cookieMac = new SipHash(2, 4);
-    private final Promise<Void> closedOnLoop;
+    private final AddressMac cookieMac;
     private volatile NioDatagramChannel channel;
     private ScheduledFuture<?> ticker;
     private volatile ConnectionHandler handler;
@@ -105,24 +100,23 @@ public final class UdpTransport implements Transport {
 
     /** A transport on its own event loop thread, which {@link #close()} stops. */
     public UdpTransport(UdpConfig config) {
-        this(config, new NioEventLoopGroup(1, new DefaultThreadFactory("starling-udp", true)), true);
+        this(config, LoopOwner.ownThread("starling-udp"));
     }
 
     /** A transport on the next loop of a shared group, which {@link #close()} leaves running. */
     public UdpTransport(UdpConfig config, EventLoopGroup sharedGroup) {
-        this(config, sharedGroup, false);
+        this(config, LoopOwner.onShared(sharedGroup));
     }
 
-    private UdpTransport(UdpConfig config, EventLoopGroup group, boolean owned) {
+    private UdpTransport(UdpConfig config, LoopOwner owner) {
         this.config = Objects.requireNonNull(config, "config");
-        this.ownedGroup = owned ? group : null;
-        this.eventLoop = group.next();
-        this.loop = new NettyLoop(eventLoop);
-        this.closedOnLoop = eventLoop.newPromise();
+        this.owner = owner;
+        this.eventLoop = owner.eventLoop();
+        this.loop = owner.loop();
         SecureRandom seeds = new SecureRandom();
         byte[] secret = new byte[16];
         seeds.nextBytes(secret);
-        cookieMac.init(new KeyParameter(secret));
+        this.cookieMac = new AddressMac(secret);
         this.ids = new SplittableRandom(seeds.nextLong());
         this.lossRandom = new SplittableRandom(config.lossSeed());
     }
@@ -267,47 +261,29 @@ public final class UdpTransport implements Transport {
      */
     @Override
     public void close() {
+        boolean first;
         synchronized (this) {
-            if (!closed) {
-                closed = true;
-                closeOnLoop();
-            }
+            first = !closed;
+            closed = true;
         }
-        if (loop.inLoop()) {
-            return;
-        }
-        if (ownedGroup != null) {
-            ownedGroup.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
-        } else {
-            closedOnLoop.awaitUninterruptibly(10, TimeUnit.SECONDS);
-        }
+        owner.release(first ? this::closeOnLoop : null);
     }
 
     private void closeOnLoop() {
-        try {
-            loop.execute(() -> {
-                long now = loop.nowNs();
-                for (UdpConnection c : new ArrayList<>(links.values())) {
-                    c.link.flush(now); // what the node said last goes out with what the window takes now
-                    c.link.abort("transport closed");
-                }
-                links.clear();
-                accepted.clear();
-                dials.clear();
-                if (ticker != null) {
-                    ticker.cancel(false);
-                }
-                if (channel != null) {
-                    channel.flush();
-                    channel.close();
-                }
-                closedOnLoop.trySuccess(null);
-            });
-        } catch (RejectedExecutionException e) {
-            closedOnLoop.trySuccess(null);
+        long now = loop.nowNs();
+        for (UdpConnection c : new ArrayList<>(links.values())) {
+            c.link.flush(now); // what the node said last goes out with what the window takes now
+            c.link.abort("transport closed");
         }
-        if (ownedGroup != null) {
-            ownedGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        links.clear();
+        accepted.clear();
+        dials.clear();
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        if (channel != null) {
+            channel.flush();
+            channel.close();
         }
     }
 
@@ -625,18 +601,7 @@ public final class UdpTransport implements Transport {
     }
 
     private long cookie(InetSocketAddress from, int clientId, long minute) {
-        byte[] ip = from.getAddress().getAddress();
-        cookieMac.reset();
-        cookieMac.update(ip, 0, ip.length);
-        cookieMac.update((byte) (from.getPort() >>> 8));
-        cookieMac.update((byte) from.getPort());
-        for (int i = 3; i >= 0; i--) {
-            cookieMac.update((byte) (clientId >>> (8 * i)));
-        }
-        for (int i = 7; i >= 0; i--) {
-            cookieMac.update((byte) (minute >>> (8 * i)));
-        }
-        return cookieMac.doFinal();
+        return cookieMac.of(from, clientId, minute);
     }
 
     /** Reads datagrams on the loop; acknowledgements and sends go out once the batch of reads is done. */
