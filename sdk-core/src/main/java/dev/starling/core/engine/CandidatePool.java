@@ -62,6 +62,8 @@ final class CandidatePool {
         long notBeforeNs;
         long reachedNs = Long.MIN_VALUE;
         int index;
+        int primary = -1; // the substream it forwards, if known
+        boolean primaryFirsthand; // learned from its own handshake, not from hearsay
 
         Entry(InetSocketAddress address, long subnet, Object source, long notBeforeNs) {
             this.address = address;
@@ -183,13 +185,35 @@ final class CandidatePool {
         return true;
     }
 
-    /** Records that this node was connected to {@code a} now (it may be passed on for {@code recentMs}). */
-    void reached(InetSocketAddress a, long nowNs) {
+    /**
+     * Records that this node was connected to {@code a} now (it may be passed on for {@code recentMs}), and the
+     * primary substream it said in its handshake (-1: none).
+     */
+    void reached(InetSocketAddress a, int primary, long nowNs) {
         if (offer(a, SELF, nowNs)) {
             Entry e = byAddress.get(key(a));
             e.reachedNs = nowNs;
             reachedAt[e.index] = nowNs;
+            e.primary = primary;
+            e.primaryFirsthand = true;
         }
+    }
+
+    /**
+     * Notes a peer's word on which substream {@code a} forwards. Hearsay never overrides what the address said
+     * itself; a lie costs the node one dial to a less useful neighbour.
+     */
+    void primaryHint(InetSocketAddress a, int primary) {
+        Entry e = byAddress.get(key(a));
+        if (e != null && !e.primaryFirsthand) {
+            e.primary = primary;
+        }
+    }
+
+    /** @return the substream {@code a} forwards as far as this node knows, or -1 */
+    int primaryOf(InetSocketAddress a) {
+        Entry e = byAddress.get(key(a));
+        return e == null ? -1 : e.primary;
     }
 
     /**
@@ -238,18 +262,48 @@ final class CandidatePool {
      * Picks up to {@code budget} addresses to dial now: a random source first, then one of its addresses, keeping
      * outbound connections per subnet within the cap. Each pick is held off until {@code holdOffUntilNs}.
      *
+     * While {@code deficit[k] > 0} for some substream k, each pick is made among addresses known to forward the k
+     * with the largest deficit (which it then lowers), as long as there are any; the rest among all.
+     *
      * @param skip            addresses not to dial (connected, being dialled, banned)
      * @param outboundSubnets outbound connections already open or being dialled, per {@link #subnetOf} (updated)
+     * @param deficit         per substream, how many more neighbours forwarding it are wanted (updated; may be
+     *                        empty)
      */
     List<InetSocketAddress> pickToDial(int budget, long nowNs, long holdOffUntilNs, Predicate<InetSocketAddress> skip,
-                                       Map<Long, Integer> outboundSubnets) {
+                                       Map<Long, Integer> outboundSubnets, int[] deficit) {
         List<InetSocketAddress> picked = new ArrayList<>();
         if (budget <= 0 || entries.isEmpty()) {
             return picked;
         }
+        boolean[] exhausted = new boolean[deficit.length];
+        while (picked.size() < budget) {
+            int k = -1;
+            for (int j = 0; j < deficit.length; j++) {
+                if (!exhausted[j] && deficit[j] > 0 && (k < 0 || deficit[j] > deficit[k])) {
+                    k = j;
+                }
+            }
+            if (k < 0) {
+                break;
+            }
+            int before = picked.size();
+            pick(before + 1, nowNs, holdOffUntilNs, skip, outboundSubnets, k, picked);
+            if (picked.size() == before) {
+                exhausted[k] = true;
+            } else {
+                deficit[k]--;
+            }
+        }
+        pick(budget, nowNs, holdOffUntilNs, skip, outboundSubnets, -1, picked);
+        return picked;
+    }
+
+    private void pick(int budget, long nowNs, long holdOffUntilNs, Predicate<InetSocketAddress> skip,
+                      Map<Long, Integer> outboundSubnets, int onlyPrimary, List<InetSocketAddress> picked) {
         Map<Object, List<Entry>> bySource = new LinkedHashMap<>();
         for (Entry e : byAddress.values()) {
-            if (e.notBeforeNs <= nowNs) {
+            if (e.notBeforeNs <= nowNs && (onlyPrimary < 0 || e.primary == onlyPrimary)) {
                 bySource.computeIfAbsent(e.source, s -> new ArrayList<>()).add(e);
             }
         }
@@ -269,7 +323,6 @@ final class CandidatePool {
             e.notBeforeNs = holdOffUntilNs;
             picked.add(e.address);
         }
-        return picked;
     }
 
     /**

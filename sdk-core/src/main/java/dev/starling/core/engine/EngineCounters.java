@@ -20,7 +20,10 @@ public final class EngineCounters {
     long bytesUploadedRepair;
     long peerAddressesRefused;
     long peerExchangesIgnored;
+    long peersRotated;
 
+    /** @return neighbours let go to make room for a parent in a tree where the node had none */
+    public long peersRotated() { return peersRotated; }
     /** @return payload bytes uploaded */
     public long bytesUploaded() { return bytesUploaded; }
     /** @return payload bytes received from the broadcaster */

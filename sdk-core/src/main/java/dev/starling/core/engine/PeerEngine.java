@@ -89,6 +89,13 @@ public final class PeerEngine {
     private static final long SERVER_PULL_WAIT_NS = 500_000_000L;
     private static final long REDIAL_BACKOFF_NS = 10_000_000_000L;
     private static final long CONNECT_FAILED_BACKOFF_NS = 30_000_000_000L;
+    /** How many neighbours forwarding its own substream a viewer seeks before others (see maintainConnections). */
+    private static final int SAME_TREE_NEIGHBOURS = 10;
+    private static final int OTHER_TREE_NEIGHBOURS = 2;
+    /** Extra neighbours forwarding a substream sought while the node has no parent there. */
+    private static final int DETACHED_BOOST = 2;
+    /** Most neighbours forwarding its own substream a viewer keeps: the rest of its table is for the other trees. */
+    private static final int SAME_TREE_MAX = 12;
 
     private final ChannelId channel;
     private final byte[] channelKey;
@@ -172,6 +179,7 @@ public final class PeerEngine {
     private long nextPexNs;
     private long nextMaintenanceNs;
     private long nextHousekeepingNs;
+    private long nextRotateNs;
 
     private boolean closed;
 
@@ -335,7 +343,7 @@ public final class PeerEngine {
         peers.remove(p);
         InetSocketAddress la = p.listenAddress();
         if (p.handshaken && la != null && !p.broadcaster && !isBanned(la, nowNs)) {
-            candidates.reached(la, nowNs); // it may be passed on for a while yet
+            candidates.reached(la, p.primarySubstream, nowNs); // it may be passed on for a while yet
         }
         for (int k = 0; k < substreams; k++) {
             if (parent[k] == p) {
@@ -539,13 +547,13 @@ public final class PeerEngine {
         }
         p.handshaken = true;
         if (la != null && !p.broadcaster) {
-            candidates.reached(la, nowNs);
+            candidates.reached(la, p.primarySubstream, nowNs);
             candidates.holdOff(la, nowNs + REDIAL_BACKOFF_NS);
         }
         int handshaken = countHandshaken();
         int limit = cfg.stream().maxPeers() + (isBroadcaster ? 0 : 2);
         boolean unlimited = isBroadcaster && strategy == Strategy.CLIENT_SERVER;
-        if (handshaken > limit && !p.broadcaster && !unlimited) {
+        if ((handshaken > limit || tooManyInTree(p)) && !p.broadcaster && !unlimited) {
             sendPeerExchange(p, nowNs);
             sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("full")).build());
             out.disconnect(p.id, "peer limit reached");
@@ -555,6 +563,23 @@ public final class PeerEngine {
         if (isBroadcaster || p.inbound) {
             sendPeerExchange(p, nowNs);
         }
+    }
+
+    /**
+     * Whether an inbound peer forwarding this node's own substream would leave too little room for neighbours
+     * in the other trees, under which this node is a leaf.
+     */
+    private boolean tooManyInTree(Peer p) {
+        if (isBroadcaster || !p.inbound || p.primarySubstream != primarySubstream) {
+            return false;
+        }
+        int same = 0;
+        for (Peer q : peers) {
+            if (q.handshaken && q.primarySubstream == primarySubstream) {
+                same++;
+            }
+        }
+        return same > SAME_TREE_MAX;
     }
 
     private byte[] dialerId(Peer p) {
@@ -627,8 +652,22 @@ public final class PeerEngine {
             }
         }
         int outbound = 0;
+        // Neighbours wanted per substream they forward: most of them forwarding this node's own, which it forwards
+        // too (a tree's interior is made of the nodes that forward it, and each takes children among its
+        // neighbours only: with neighbours drawn at random a quarter would share its tree, its slots would go to
+        // leaves and the tree would grow deep), and a few forwarding each other one, to be a leaf under.
+        int[] deficit = new int[isBroadcaster ? 0 : substreams];
+        for (int k = 0; k < deficit.length; k++) {
+            deficit[k] = k == primarySubstream ? SAME_TREE_NEIGHBOURS : OTHER_TREE_NEIGHBOURS;
+            if (parent[k] == null && nowNs - joinedNs > 1_000_000_000L) {
+                deficit[k] += DETACHED_BOOST; // no parent there yet: look for its forwarders first
+            }
+        }
         Map<Long, Integer> outboundSubnets = new HashMap<>();
         for (Peer p : peers) {
+            if (p.handshaken && p.primarySubstream >= 0 && p.primarySubstream < deficit.length) {
+                deficit[p.primarySubstream]--;
+            }
             if (!p.inbound) {
                 outbound++;
                 if (!p.broadcaster) {
@@ -639,17 +678,83 @@ public final class PeerEngine {
         for (InetSocketAddress a : dialing.keySet()) {
             if (!bootstrap.contains(a)) {
                 outboundSubnets.merge(CandidatePool.subnetOf(a.getAddress()), 1, Integer::sum);
+                int k = candidates.primaryOf(a);
+                if (k >= 0 && k < deficit.length) {
+                    deficit[k]--;
+                }
             }
         }
         outbound += dialing.size();
         int budget = Math.min(want - outbound, cfg.stream().maxPeers() + 2 - connected);
+        if (budget <= 0 && nowNs >= nextRotateNs) {
+            rotateForDetachedTree(deficit, outboundSubnets, nowNs);
+            return;
+        }
         if (budget <= 0 || candidates.size() == 0) {
             return;
         }
         for (InetSocketAddress a : candidates.pickToDial(budget, nowNs, nowNs + REDIAL_BACKOFF_NS,
-                c -> dialing.containsKey(c) || isBanned(c, nowNs) || connectedTo(c), outboundSubnets)) {
+                c -> dialing.containsKey(c) || isBanned(c, nowNs) || connectedTo(c), outboundSubnets, deficit)) {
             dial(a, nowNs);
         }
+    }
+
+    /**
+     * Detached in a tree for a while with every neighbour full there, and no room for one more: drops a neighbour
+     * that is neither parent nor child, of the substream most over-represented, and dials an address known to
+     * forward the tree instead. At most once a second.
+     */
+    private void rotateForDetachedTree(int[] deficit, Map<Long, Integer> outboundSubnets, long nowNs) {
+        int detached = -1;
+        for (int k = 0; k < substreams; k++) {
+            if (parent[k] == null && nowNs - joinedNs > 3_000_000_000L) {
+                detached = k;
+            }
+        }
+        if (detached < 0) {
+            return;
+        }
+        int bit = 1 << detached;
+        for (Peer p : peers) {
+            if ((p.pendingMask & bit) != 0 || ((p.openSubstreams & bit) != 0 && p.rejectedUntilNs[detached] <= nowNs)) {
+                return; // a parent may yet be found among the neighbours
+            }
+        }
+        Peer victim = null;
+        for (Peer p : peers) {
+            if (!p.handshaken || p.broadcaster || p.parentMask != 0 || p.childMask != 0 || p.pendingMask != 0
+                    || nowNs - p.connectedNs < 5_000_000_000L || p.primarySubstream == detached) {
+                continue;
+            }
+            if (victim == null || deficitOf(deficit, p) < deficitOf(deficit, victim)) {
+                victim = p;
+            }
+        }
+        if (victim == null) {
+            return;
+        }
+        nextRotateNs = nowNs + 1_000_000_000L;
+        int tree = detached;
+        int[] only = new int[substreams];
+        only[tree] = 1;
+        List<InetSocketAddress> picked = candidates.pickToDial(1, nowNs, nowNs + REDIAL_BACKOFF_NS,
+                c -> dialing.containsKey(c) || isBanned(c, nowNs) || connectedTo(c)
+                        || candidates.primaryOf(c) != tree, outboundSubnets, only);
+        if (picked.isEmpty()) {
+            return; // no one known to forward it: keep the neighbours there are
+        }
+        counters.peersRotated++;
+        sendControl(victim, Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("rotating")).build());
+        InetSocketAddress la = victim.listenAddress();
+        dropPeer(victim, "making room for a parent in substream " + detached, false, nowNs);
+        if (la != null) {
+            candidates.holdOff(la, nowNs + REDIAL_BACKOFF_NS);
+        }
+        dial(picked.get(0), nowNs);
+    }
+
+    private static int deficitOf(int[] deficit, Peer p) {
+        return p.primarySubstream >= 0 && p.primarySubstream < deficit.length ? deficit[p.primarySubstream] : 0;
     }
 
     private boolean epochStale(long nowNs) {
@@ -730,7 +835,8 @@ public final class PeerEngine {
         for (InetSocketAddress a : chosen) {
             b.addPeers(PeerAddress.newBuilder()
                     .setIp(UnsafeByteOperations.unsafeWrap(a.getAddress().getAddress()))
-                    .setPort(a.getPort()));
+                    .setPort(a.getPort())
+                    .setPrimarySubstream(candidates.primaryOf(a) + 1));
         }
         sendControl(to, Control.newBuilder().setPeerExchange(b).build());
     }
@@ -754,6 +860,9 @@ public final class PeerEngine {
             try {
                 InetSocketAddress a = new InetSocketAddress(InetAddress.getByAddress(ip), pa.getPort());
                 offerCandidate(a, from, fromLoopback, nowNs);
+                if (pa.getPrimarySubstream() > 0 && pa.getPrimarySubstream() <= substreams) {
+                    candidates.primaryHint(a, pa.getPrimarySubstream() - 1);
+                }
                 if (from.broadcaster) {
                     candidates.vouchedByBroadcaster(a, nowNs);
                 }

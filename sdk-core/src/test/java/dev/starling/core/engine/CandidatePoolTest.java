@@ -38,7 +38,7 @@ class CandidatePoolTest {
         }
         assertThat(pool.heldFrom("liar")).isEqualTo(100);
         for (int i = 150; i < 300; i++) {
-            pool.reached(spread(i), 0);
+            pool.reached(spread(i), -1, 0);
         }
         assertThat(pool.heldFrom(CandidatePool.SELF)).isEqualTo(150);
     }
@@ -68,7 +68,7 @@ class CandidatePoolTest {
             for (int i = 0; i < 3; i++) {
                 p.offer(spread(1_000 + i), "small-" + i, 0);
             }
-            InetSocketAddress first = p.pickToDial(1, 0, S, a -> false, new HashMap<>()).get(0);
+            InetSocketAddress first = p.pickToDial(1, 0, S, a -> false, new HashMap<>(), new int[0]).get(0);
             dials++;
             if (first.getAddress().getAddress()[1] != (byte) (1_000 >>> 8)) {
                 bigSourceDials++;
@@ -87,22 +87,22 @@ class CandidatePoolTest {
         }
         var outbound = new HashMap<Long, Integer>();
         outbound.put(CandidatePool.subnetOf(addr("203.0.113.99", 1).getAddress()), 1);
-        List<InetSocketAddress> picked = loose.pickToDial(10, 0, 10 * S, a -> false, outbound);
+        List<InetSocketAddress> picked = loose.pickToDial(10, 0, 10 * S, a -> false, outbound, new int[0]);
         assertThat(picked).hasSize(3); // one more in 203.0.113/24 (it had one), both in 198.51.100/24
         assertThat(picked.stream().filter(a -> a.getHostString().startsWith("203.")).count()).isEqualTo(1);
         // The three dialled are held off until 10 s: before, only the one left out can be dialled; after, they are.
-        List<InetSocketAddress> later = loose.pickToDial(10, 9 * S, 20 * S, a -> false, new HashMap<>());
+        List<InetSocketAddress> later = loose.pickToDial(10, 9 * S, 20 * S, a -> false, new HashMap<>(), new int[0]);
         assertThat(later).hasSize(1).doesNotContainAnyElementsOf(picked);
-        assertThat(loose.pickToDial(10, 10 * S, 20 * S, a -> false, new HashMap<>()))
+        assertThat(loose.pickToDial(10, 10 * S, 20 * S, a -> false, new HashMap<>(), new int[0]))
                 .containsExactlyInAnyOrderElementsOf(picked);
     }
 
     @Test
     void onlyAddressesReachedRecentlyArePassedOnNeverHearsay() {
         pool.offer(addr("198.51.100.1", 7000), "someone", 0); // hearsay
-        pool.reached(addr("198.51.100.2", 7000), 0);
-        pool.reached(addr("198.51.100.3", 7000), 100 * S);
-        pool.reached(addr("198.51.100.4", 7000), 100 * S);
+        pool.reached(addr("198.51.100.2", 7000), -1, 0);
+        pool.reached(addr("198.51.100.3", 7000), -1, 100 * S);
+        pool.reached(addr("198.51.100.4", 7000), -1, 100 * S);
         Set<InetSocketAddress> chosen = new LinkedHashSet<>();
         pool.sampleReached(chosen, 50, addr("198.51.100.4", 7000), 130 * S, new HashMap<>());
         // .2 was reached 130 s ago (more than recentMs = 120 s); .4 is the peer being told.
@@ -124,6 +124,19 @@ class CandidatePoolTest {
     /** An address in its own /24 for each i. */
     private static InetSocketAddress spread(int i) {
         return addr("100." + (i >>> 8) + "." + (i & 0xFF) + ".1", 7000);
+    }
+
+    @Test
+    void whatAnAddressSaidOfItsTreeOutweighsHearsay() {
+        InetSocketAddress heard = addr("198.51.100.9", 7000);
+        InetSocketAddress met = addr("198.51.101.9", 7000);
+        pool.offer(heard, "neighbour", 0);
+        pool.primaryHint(heard, 2);
+        pool.reached(met, 1, 0);
+        pool.primaryHint(met, 3); // a liar's word on a peer this node has met itself
+        assertThat(pool.primaryOf(heard)).isEqualTo(2);
+        assertThat(pool.primaryOf(met)).isEqualTo(1);
+        assertThat(pool.primaryOf(addr("198.51.102.9", 7000))).isEqualTo(-1);
     }
 
     private static InetSocketAddress addr(String ip, int port) {
