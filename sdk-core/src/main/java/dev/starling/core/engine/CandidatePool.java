@@ -4,10 +4,11 @@ import dev.starling.api.PeerExchangeConfig;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import dev.starling.core.util.LongCounts;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,61 +46,35 @@ final class CandidatePool {
     private final SplittableRandom random;
     private final long recentNs;
     private final long hashSeed;
-    // Keyed by Key, not InetSocketAddress: an address's own hash is ip + port, which a peer can aim (many entries in
-    // one bucket turn lookups into scans of non-comparable keys), and which for addresses that differ only above
-    // the lowest byte of the ip (as the simulator's do) falls into a few dozen buckets.
-    private final Map<Key, Entry> byAddress = new LinkedHashMap<>();
-    private final List<Entry> entries = new ArrayList<>(); // the same entries, for O(1) sampling and removal
-    // reachedNs of entries.get(i) at [i]: sampleReached scans this one array rather than every entry object
-    private long[] reachedAt = new long[16];
-    private final Map<Long, Integer> perSubnet = new HashMap<>();
-    private final Map<Object, Integer> perSource = new HashMap<>(); // lookups only: never iterated
 
-    private static final class Entry {
-        final InetSocketAddress address;
-        final long subnet;
-        final Object source;
-        long notBeforeNs;
-        long reachedNs = Long.MIN_VALUE;
-        int index;
-        int primary = -1; // the substream it forwards, if known
-        boolean primaryFirsthand; // learned from its own handshake, not from hearsay
+    // One record per address held, as parallel arrays indexed by position (struct of arrays): a node holds up to
+    // `capacity` addresses and thousands of nodes share the simulator's heap, where an object graph per address
+    // (entry, key, map node, socket address, ip) cost about 300 bytes and scattered every lookup over cold objects.
+    // Positions are dense: removing a record moves the last one into its place, so sampling scans [0, size).
+    private long[] bits = new long[16];        // IPv4: ip << 16 | port, exact; IPv6: V6_FLAG | a hash of both
+    private InetSocketAddress[] v6;            // the address of IPv6 records (null until the first one)
+    private long[] notBeforeNs = new long[16];
+    private long[] reachedNs = new long[16];   // Long.MIN_VALUE: never reached
+    private int[] sourceOf = new int[16];      // source id
+    private byte[] primary = new byte[16];     // the substream it forwards, if known (-1)
+    private boolean[] firsthand = new boolean[16]; // primary learned from its own handshake, not from hearsay
+    private int[] older = new int[16];         // insertion order, a doubly linked list of positions (-1 ends it)
+    private int[] newer = new int[16];
+    private int oldest = -1;
+    private int newest = -1;
+    private int size;
+    // Open addressing over positions + 1 (0: empty), keyed by the seeded hash of bits: peers cannot aim collisions.
+    private int[] index = new int[32];
+    private final LongCounts perSubnet;
+    // Sources (peers, discovery, SELF) by a small id, with how many addresses each holds; ids are reused.
+    private final Map<Object, Integer> sourceIds = new HashMap<>(); // lookups only: never iterated
+    private Object[] sources = new Object[8];
+    private int[] perSource = new int[8];
+    private int[] freeSourceIds = new int[8];
+    private int freeSources;
+    private int sourceHighWater;
 
-        Entry(InetSocketAddress address, long subnet, Object source, long notBeforeNs) {
-            this.address = address;
-            this.subnet = subnet;
-            this.source = source;
-            this.notBeforeNs = notBeforeNs;
-        }
-    }
-
-    /**
-     * A map key for an address, hashed under a per-node seed. For IPv4, {@code bits} (ip and port) decide equality
-     * alone, so a lookup never reads the stored address's objects.
-     */
-    private record Key(InetSocketAddress address, long bits, boolean v4, int hash) {
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && k.hash == hash && k.bits == bits && k.v4 == v4
-                    && (v4 || k.address.equals(address));
-        }
-    }
-
-    private Key key(InetSocketAddress a) {
-        // For IPv4 (ip, port) maps to v one to one; the finaliser of SplitMix64 spreads it over all bits.
-        InetAddress ip = a.getAddress();
-        long bits = (long) ip.hashCode() << 16 ^ a.getPort(); // Inet4Address's hash is its address
-        long v = bits ^ hashSeed;
-        v = (v ^ (v >>> 30)) * 0xBF58476D1CE4E5B9L;
-        v = (v ^ (v >>> 27)) * 0x94D049BB133111EBL;
-        v ^= v >>> 31;
-        return new Key(a, bits, ip instanceof Inet4Address, (int) (v ^ (v >>> 32)));
-    }
+    private static final long V6_FLAG = 1L << 63;
 
     /**
      * @param hashSeed keys the address hash; secret to peers (the engine's seed), so they cannot aim collisions
@@ -110,6 +85,7 @@ final class CandidatePool {
         this.capacity = capacity;
         this.random = random;
         this.recentNs = cfg.recentMs() * 1_000_000L;
+        this.perSubnet = new LongCounts(hashSeed * 0x9E3779B97F4A7C15L);
     }
 
     /**
@@ -144,12 +120,209 @@ final class CandidatePool {
 
     /** @return the number of addresses held */
     int size() {
-        return entries.size();
+        return size;
     }
 
     boolean contains(InetSocketAddress a) {
-        return byAddress.containsKey(key(a));
+        return find(a) >= 0;
     }
+
+    // ------------------------------------------------------------------ records
+
+    private static long bitsOf(InetSocketAddress a) {
+        InetAddress ip = a.getAddress();
+        if (ip instanceof Inet4Address) {
+            return ((long) ip.hashCode() & 0xFFFFFFFFL) << 16 | a.getPort(); // Inet4Address's hash is its address
+        }
+        byte[] b = ip.getAddress();
+        long h = a.getPort();
+        for (byte x : b) {
+            h = h * 31 + (x & 0xFF);
+        }
+        return V6_FLAG | LongCounts.mix(h) >>> 1;
+    }
+
+    private int home(long key) {
+        return (int) LongCounts.mix(key ^ hashSeed) & (index.length - 1);
+    }
+
+    /** @return the position of {@code a}, or -1 */
+    private int find(InetSocketAddress a) {
+        if (a.getAddress() == null) {
+            return -1;
+        }
+        long key = bitsOf(a);
+        int mask = index.length - 1;
+        for (int i = home(key); index[i] != 0; i = (i + 1) & mask) {
+            int r = index[i] - 1;
+            if (bits[r] == key && (key >= 0 || v6[r].equals(a))) {
+                return r;
+            }
+        }
+        return -1;
+    }
+
+    /** @return the slot of {@link #index} that holds position {@code r} */
+    private int slotOf(int r) {
+        int mask = index.length - 1;
+        int i = home(bits[r]);
+        while (index[i] != r + 1) {
+            i = (i + 1) & mask;
+        }
+        return i;
+    }
+
+    private void indexInsert(int r) {
+        if ((size + 1) * 2 > index.length) {
+            index = new int[index.length * 2];
+            for (int q = 0; q < size; q++) {
+                if (q != r) {
+                    place(q);
+                }
+            }
+        }
+        place(r);
+    }
+
+    private void place(int r) {
+        int mask = index.length - 1;
+        int i = home(bits[r]);
+        while (index[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        index[i] = r + 1;
+    }
+
+    /** Backward-shift deletion (linear probing without tombstones). */
+    private void indexDelete(int hole) {
+        int mask = index.length - 1;
+        int i = hole;
+        while (true) {
+            i = (i + 1) & mask;
+            if (index[i] == 0) {
+                break;
+            }
+            int h = home(bits[index[i] - 1]);
+            boolean stays = hole <= i ? (hole < h && h <= i) : (hole < h || h <= i);
+            if (!stays) {
+                index[hole] = index[i];
+                hole = i;
+            }
+        }
+        index[hole] = 0;
+    }
+
+    private long subnetAt(int r) {
+        long b = bits[r];
+        return b >= 0 ? (1L << 60) | (b >>> 24) : subnetOf(v6[r].getAddress());
+    }
+
+    private InetSocketAddress addressAt(int r) {
+        long b = bits[r];
+        if (b < 0) {
+            return v6[r];
+        }
+        int ip = (int) (b >>> 16);
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(new byte[] {
+                (byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip}), (int) (b & 0xFFFF));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("four bytes are always an IPv4 address", e);
+        }
+    }
+
+    private int sourceId(Object source, boolean create) {
+        Integer id = sourceIds.get(source);
+        if (id != null || !create) {
+            return id == null ? -1 : id;
+        }
+        int s = freeSources > 0 ? freeSourceIds[--freeSources] : sourceHighWater++;
+        if (s == sources.length) {
+            sources = Arrays.copyOf(sources, s * 2);
+            perSource = Arrays.copyOf(perSource, s * 2);
+        }
+        sources[s] = source;
+        sourceIds.put(source, s);
+        return s;
+    }
+
+    private void releaseSource(int s) {
+        if (--perSource[s] > 0) {
+            return;
+        }
+        sourceIds.remove(sources[s]);
+        sources[s] = null;
+        if (freeSources == freeSourceIds.length) {
+            freeSourceIds = Arrays.copyOf(freeSourceIds, freeSources * 2);
+        }
+        freeSourceIds[freeSources++] = s;
+    }
+
+    private void growRecords() {
+        int n = bits.length * 2;
+        bits = Arrays.copyOf(bits, n);
+        if (v6 != null) {
+            v6 = Arrays.copyOf(v6, n);
+        }
+        notBeforeNs = Arrays.copyOf(notBeforeNs, n);
+        reachedNs = Arrays.copyOf(reachedNs, n);
+        sourceOf = Arrays.copyOf(sourceOf, n);
+        primary = Arrays.copyOf(primary, n);
+        firsthand = Arrays.copyOf(firsthand, n);
+        older = Arrays.copyOf(older, n);
+        newer = Arrays.copyOf(newer, n);
+    }
+
+    /** Removes the record at {@code r}, moving the last record into its place. */
+    private void removeAt(int r) {
+        indexDelete(slotOf(r));
+        unlink(r);
+        perSubnet.add(subnetAt(r), -1);
+        releaseSource(sourceOf[r]);
+        int last = --size;
+        if (r != last) {
+            index[slotOf(last)] = r + 1;
+            bits[r] = bits[last];
+            if (v6 != null) {
+                v6[r] = v6[last];
+            }
+            notBeforeNs[r] = notBeforeNs[last];
+            reachedNs[r] = reachedNs[last];
+            sourceOf[r] = sourceOf[last];
+            primary[r] = primary[last];
+            firsthand[r] = firsthand[last];
+            older[r] = older[last];
+            newer[r] = newer[last];
+            if (older[r] >= 0) {
+                newer[older[r]] = r;
+            } else {
+                oldest = r;
+            }
+            if (newer[r] >= 0) {
+                older[newer[r]] = r;
+            } else {
+                newest = r;
+            }
+        }
+        if (v6 != null) {
+            v6[last] = null;
+        }
+    }
+
+    private void unlink(int r) {
+        if (older[r] >= 0) {
+            newer[older[r]] = newer[r];
+        } else {
+            oldest = newer[r];
+        }
+        if (newer[r] >= 0) {
+            older[newer[r]] = older[r];
+        } else {
+            newest = older[r];
+        }
+    }
+
+    // ------------------------------------------------------------------ operations
 
     /**
      * Offers an address from a source.
@@ -157,32 +330,58 @@ final class CandidatePool {
      * @return whether it is now held (new or already known); false if a subnet or source cap refused it
      */
     boolean offer(InetSocketAddress a, Object source, long nowNs) {
-        Key k = key(a);
-        if (byAddress.containsKey(k)) {
-            return true;
+        return offerAt(a, source, nowNs) >= 0;
+    }
+
+    /** @return the position of the address, held now, or -1 if a cap refused it */
+    private int offerAt(InetSocketAddress a, Object source, long nowNs) {
+        int found = find(a);
+        if (found >= 0) {
+            return found;
         }
         long subnet = subnetOf(a.getAddress());
-        if (perSubnet.getOrDefault(subnet, 0) >= cfg.maxPerSubnet()
-                || (source != SELF && perSource.getOrDefault(source, 0) >= cfg.maxPerSource())) {
-            return false;
+        if (perSubnet.get(subnet) >= cfg.maxPerSubnet()) {
+            return -1;
         }
-        if (entries.size() >= capacity) {
-            Iterator<Entry> it = byAddress.values().iterator();
-            Entry oldest = it.next();
-            it.remove();
-            unindex(oldest);
+        if (source != SELF) {
+            int s = sourceId(source, false);
+            if (s >= 0 && perSource[s] >= cfg.maxPerSource()) {
+                return -1;
+            }
         }
-        Entry e = new Entry(a, subnet, source, nowNs);
-        byAddress.put(k, e);
-        e.index = entries.size();
-        entries.add(e);
-        if (e.index == reachedAt.length) {
-            reachedAt = java.util.Arrays.copyOf(reachedAt, reachedAt.length * 2);
+        if (size >= capacity) {
+            removeAt(oldest);
         }
-        reachedAt[e.index] = e.reachedNs;
-        perSubnet.merge(subnet, 1, Integer::sum);
-        perSource.merge(source, 1, Integer::sum);
-        return true;
+        int r = size++;
+        if (r == bits.length) {
+            growRecords();
+        }
+        long key = bitsOf(a);
+        bits[r] = key;
+        if (key < 0) {
+            if (v6 == null) {
+                v6 = new InetSocketAddress[bits.length];
+            }
+            v6[r] = a;
+        }
+        notBeforeNs[r] = nowNs;
+        reachedNs[r] = Long.MIN_VALUE;
+        int s = sourceId(source, true);
+        sourceOf[r] = s;
+        perSource[s]++;
+        primary[r] = -1;
+        firsthand[r] = false;
+        older[r] = newest;
+        newer[r] = -1;
+        if (newest >= 0) {
+            newer[newest] = r;
+        } else {
+            oldest = r;
+        }
+        newest = r;
+        indexInsert(r);
+        perSubnet.add(subnet, 1);
+        return r;
     }
 
     /**
@@ -190,12 +389,11 @@ final class CandidatePool {
      * primary substream it said in its handshake (-1: none).
      */
     void reached(InetSocketAddress a, int primary, long nowNs) {
-        if (offer(a, SELF, nowNs)) {
-            Entry e = byAddress.get(key(a));
-            e.reachedNs = nowNs;
-            reachedAt[e.index] = nowNs;
-            e.primary = primary;
-            e.primaryFirsthand = true;
+        int r = offerAt(a, SELF, nowNs);
+        if (r >= 0) {
+            reachedNs[r] = nowNs;
+            this.primary[r] = (byte) primary;
+            firsthand[r] = true;
         }
     }
 
@@ -204,16 +402,16 @@ final class CandidatePool {
      * itself; a lie costs the node one dial to a less useful neighbour.
      */
     void primaryHint(InetSocketAddress a, int primary) {
-        Entry e = byAddress.get(key(a));
-        if (e != null && !e.primaryFirsthand) {
-            e.primary = primary;
+        int r = find(a);
+        if (r >= 0 && !firsthand[r]) {
+            this.primary[r] = (byte) primary;
         }
     }
 
     /** @return the substream {@code a} forwards as far as this node knows, or -1 */
     int primaryOf(InetSocketAddress a) {
-        Entry e = byAddress.get(key(a));
-        return e == null ? -1 : e.primary;
+        int r = find(a);
+        return r < 0 ? -1 : primary[r];
     }
 
     /**
@@ -221,41 +419,25 @@ final class CandidatePool {
      * broadcaster, whose key signs the stream, is the one source trusted that far.
      */
     void vouchedByBroadcaster(InetSocketAddress a, long nowNs) {
-        Entry e = byAddress.get(key(a));
-        if (e != null && e.reachedNs < nowNs) {
-            e.reachedNs = nowNs;
-            reachedAt[e.index] = nowNs;
+        int r = find(a);
+        if (r >= 0 && reachedNs[r] < nowNs) {
+            reachedNs[r] = nowNs;
         }
     }
 
     /** Holds off dialling {@code a} until {@code untilNs}. */
     void holdOff(InetSocketAddress a, long untilNs) {
-        Entry e = byAddress.get(key(a));
-        if (e != null) {
-            e.notBeforeNs = untilNs;
+        int r = find(a);
+        if (r >= 0) {
+            notBeforeNs[r] = untilNs;
         }
     }
 
     void remove(InetSocketAddress a) {
-        Entry e = byAddress.remove(key(a));
-        if (e != null) {
-            unindex(e);
+        int r = find(a);
+        if (r >= 0) {
+            removeAt(r);
         }
-    }
-
-    private void unindex(Entry e) {
-        Entry last = entries.remove(entries.size() - 1);
-        if (last != e) {
-            last.index = e.index;
-            entries.set(e.index, last);
-            reachedAt[e.index] = last.reachedNs;
-        }
-        decrement(perSubnet, e.subnet);
-        decrement(perSource, e.source);
-    }
-
-    private static <K> void decrement(Map<K, Integer> counts, K key) {
-        counts.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
     }
 
     /**
@@ -273,7 +455,7 @@ final class CandidatePool {
     List<InetSocketAddress> pickToDial(int budget, long nowNs, long holdOffUntilNs, Predicate<InetSocketAddress> skip,
                                        Map<Long, Integer> outboundSubnets, int[] deficit) {
         List<InetSocketAddress> picked = new ArrayList<>();
-        if (budget <= 0 || entries.isEmpty()) {
+        if (budget <= 0 || size == 0) {
             return picked;
         }
         boolean[] exhausted = new boolean[deficit.length];
@@ -301,27 +483,44 @@ final class CandidatePool {
 
     private void pick(int budget, long nowNs, long holdOffUntilNs, Predicate<InetSocketAddress> skip,
                       Map<Long, Integer> outboundSubnets, int onlyPrimary, List<InetSocketAddress> picked) {
-        Map<Object, List<Entry>> bySource = new LinkedHashMap<>();
-        for (Entry e : byAddress.values()) {
-            if (e.notBeforeNs <= nowNs && (onlyPrimary < 0 || e.primary == onlyPrimary)) {
-                bySource.computeIfAbsent(e.source, s -> new ArrayList<>()).add(e);
+        // Group the eligible positions by source, groups in order of each source's first address held.
+        int[] groupOfSource = new int[sourceHighWater];
+        Arrays.fill(groupOfSource, -1);
+        List<int[]> groups = new ArrayList<>(); // [count, positions...], each grown as needed
+        for (int r = oldest; r >= 0; r = newer[r]) {
+            if (notBeforeNs[r] <= nowNs && (onlyPrimary < 0 || primary[r] == onlyPrimary)) {
+                int g = groupOfSource[sourceOf[r]];
+                if (g < 0) {
+                    g = groups.size();
+                    groupOfSource[sourceOf[r]] = g;
+                    groups.add(new int[5]);
+                }
+                int[] group = groups.get(g);
+                if (group[0] + 1 == group.length) {
+                    group = Arrays.copyOf(group, group.length * 2);
+                    groups.set(g, group);
+                }
+                group[++group[0]] = r;
             }
         }
-        List<List<Entry>> groups = new ArrayList<>(bySource.values());
         while (picked.size() < budget && !groups.isEmpty()) {
             int g = random.nextInt(groups.size());
-            List<Entry> group = groups.get(g);
-            Entry e = group.remove(random.nextInt(group.size()));
-            if (group.isEmpty()) {
+            int[] group = groups.get(g);
+            int i = 1 + random.nextInt(group[0]);
+            int r = group[i];
+            System.arraycopy(group, i + 1, group, i, group[0] - i); // keeps the rest in order
+            if (--group[0] == 0) {
                 groups.set(g, groups.get(groups.size() - 1));
                 groups.remove(groups.size() - 1);
             }
-            if (skip.test(e.address) || outboundSubnets.getOrDefault(e.subnet, 0) >= cfg.maxPerSubnet()) {
+            InetSocketAddress a = addressAt(r);
+            long subnet = subnetAt(r);
+            if (skip.test(a) || outboundSubnets.getOrDefault(subnet, 0) >= cfg.maxPerSubnet()) {
                 continue;
             }
-            outboundSubnets.merge(e.subnet, 1, Integer::sum);
-            e.notBeforeNs = holdOffUntilNs;
-            picked.add(e.address);
+            outboundSubnets.merge(subnet, 1, Integer::sum);
+            notBeforeNs[r] = holdOffUntilNs;
+            picked.add(a);
         }
     }
 
@@ -331,29 +530,29 @@ final class CandidatePool {
      */
     void sampleReached(Set<InetSocketAddress> chosen, int max, InetSocketAddress exclude, long nowNs,
                        Map<Long, Integer> subnets) {
-        List<Entry> recent = new ArrayList<>();
-        for (int i = 0, n = entries.size(); i < n; i++) {
-            long at = reachedAt[i];
-            if (at != Long.MIN_VALUE && nowNs - at <= recentNs) {
-                Entry e = entries.get(i);
-                if (!e.address.equals(exclude)) {
-                    recent.add(e);
-                }
+        int excluded = exclude == null ? -1 : find(exclude);
+        int[] recent = new int[size];
+        int n = 0;
+        for (int r = 0; r < size; r++) {
+            long at = reachedNs[r];
+            if (at != Long.MIN_VALUE && nowNs - at <= recentNs && r != excluded) {
+                recent[n++] = r;
             }
         }
-        while (chosen.size() < max && !recent.isEmpty()) {
-            int i = random.nextInt(recent.size());
-            Entry e = recent.get(i);
-            recent.set(i, recent.get(recent.size() - 1));
-            recent.remove(recent.size() - 1);
-            if (subnets.getOrDefault(e.subnet, 0) < cfg.maxPerSubnet() && chosen.add(e.address)) {
-                subnets.merge(e.subnet, 1, Integer::sum);
+        while (chosen.size() < max && n > 0) {
+            int i = random.nextInt(n);
+            int r = recent[i];
+            recent[i] = recent[--n];
+            long subnet = subnetAt(r);
+            if (subnets.getOrDefault(subnet, 0) < cfg.maxPerSubnet() && chosen.add(addressAt(r))) {
+                subnets.merge(subnet, 1, Integer::sum);
             }
         }
     }
 
     /** @return how many addresses one source holds (tests) */
     int heldFrom(Object source) {
-        return perSource.getOrDefault(source, 0);
+        int s = sourceId(source, false);
+        return s < 0 ? 0 : perSource[s];
     }
 }
