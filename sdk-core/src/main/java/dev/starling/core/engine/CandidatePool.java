@@ -333,6 +333,28 @@ final class CandidatePool {
         return offerAt(a, source, nowNs) >= 0;
     }
 
+    /**
+     * Offers an address a peer told of, with what it said of it, in one lookup: its primary substream ({@code -1}:
+     * not said; hearsay never overrides the address's own word) and whether the teller is the broadcaster: an address the broadcaster
+     * told of is fit to pass on, as if this node had reached it (the broadcaster, whose key signs the stream, is the
+     * one source trusted that far).
+     *
+     * @return whether it is now held
+     */
+    boolean offerHeard(InetSocketAddress a, Object source, long nowNs, int primaryHint, boolean byBroadcaster) {
+        int r = offerAt(a, source, nowNs);
+        if (r < 0) {
+            return false;
+        }
+        if (primaryHint >= 0 && !firsthand[r]) {
+            primary[r] = (byte) primaryHint;
+        }
+        if (byBroadcaster && reachedNs[r] < nowNs) {
+            reachedNs[r] = nowNs;
+        }
+        return true;
+    }
+
     /** @return the position of the address, held now, or -1 if a cap refused it */
     private int offerAt(InetSocketAddress a, Object source, long nowNs) {
         int found = find(a);
@@ -397,32 +419,10 @@ final class CandidatePool {
         }
     }
 
-    /**
-     * Notes a peer's word on which substream {@code a} forwards. Hearsay never overrides what the address said
-     * itself; a lie costs the node one dial to a less useful neighbour.
-     */
-    void primaryHint(InetSocketAddress a, int primary) {
-        int r = find(a);
-        if (r >= 0 && !firsthand[r]) {
-            this.primary[r] = (byte) primary;
-        }
-    }
-
     /** @return the substream {@code a} forwards as far as this node knows, or -1 */
     int primaryOf(InetSocketAddress a) {
         int r = find(a);
         return r < 0 ? -1 : primary[r];
-    }
-
-    /**
-     * Marks an address the broadcaster told of as fit to pass on, as if this node had reached it: the
-     * broadcaster, whose key signs the stream, is the one source trusted that far.
-     */
-    void vouchedByBroadcaster(InetSocketAddress a, long nowNs) {
-        int r = find(a);
-        if (r >= 0 && reachedNs[r] < nowNs) {
-            reachedNs[r] = nowNs;
-        }
     }
 
     /** Holds off dialling {@code a} until {@code untilNs}. */

@@ -789,6 +789,11 @@ public final class PeerEngine {
     }
 
     private void offerCandidate(InetSocketAddress a, Object source, boolean sourceOnLoopback, long nowNs) {
+        offerCandidate(a, source, sourceOnLoopback, -1, false, nowNs);
+    }
+
+    private void offerCandidate(InetSocketAddress a, Object source, boolean sourceOnLoopback, int primaryHint,
+                                boolean byBroadcaster, long nowNs) {
         if (a == null || isBanned(a, nowNs)) {
             return;
         }
@@ -796,7 +801,7 @@ public final class PeerEngine {
             counters.peerAddressesRefused++;
             return;
         }
-        if (!candidates.offer(a, source, nowNs)) {
+        if (!candidates.offerHeard(a, source, nowNs, primaryHint, byBroadcaster)) {
             counters.peerAddressesRefused++;
         }
     }
@@ -859,13 +864,9 @@ public final class PeerEngine {
             }
             try {
                 InetSocketAddress a = new InetSocketAddress(InetAddress.getByAddress(ip), pa.getPort());
-                offerCandidate(a, from, fromLoopback, nowNs);
-                if (pa.getPrimarySubstream() > 0 && pa.getPrimarySubstream() <= substreams) {
-                    candidates.primaryHint(a, pa.getPrimarySubstream() - 1);
-                }
-                if (from.broadcaster) {
-                    candidates.vouchedByBroadcaster(a, nowNs);
-                }
+                int said = pa.getPrimarySubstream();
+                offerCandidate(a, from, fromLoopback, said > 0 && said <= substreams ? said - 1 : -1,
+                        from.broadcaster, nowNs);
             } catch (UnknownHostException e) {
                 // Not reachable: the length was checked above.
             }

@@ -130,10 +130,9 @@ class CandidatePoolTest {
     void whatAnAddressSaidOfItsTreeOutweighsHearsay() {
         InetSocketAddress heard = addr("198.51.100.9", 7000);
         InetSocketAddress met = addr("198.51.101.9", 7000);
-        pool.offer(heard, "neighbour", 0);
-        pool.primaryHint(heard, 2);
+        pool.offerHeard(heard, "neighbour", 0, 2, false);
         pool.reached(met, 1, 0);
-        pool.primaryHint(met, 3); // a liar's word on a peer this node has met itself
+        pool.offerHeard(met, "liar", 0, 3, false); // a liar's word on a peer this node has met itself
         assertThat(pool.primaryOf(heard)).isEqualTo(2);
         assertThat(pool.primaryOf(met)).isEqualTo(1);
         assertThat(pool.primaryOf(addr("198.51.102.9", 7000))).isEqualTo(-1);
