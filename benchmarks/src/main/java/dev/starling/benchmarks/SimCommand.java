@@ -72,6 +72,10 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--report", description = "Write an HTML page with charts to this directory.")
     Path report;
 
+    @Option(names = "--threads", description = "Threads to run the simulated nodes on; the results do not depend on it "
+            + "(default: the number of processors).")
+    Integer threads;
+
     @Option(names = "--no-heap", description = "Skip the heap measurement (two full GCs and a run without viewers).")
     boolean noHeap;
 
@@ -91,7 +95,8 @@ public final class SimCommand implements Callable<Integer> {
                     .playoutDelayMs(playoutDelayMs).uploadDist(UploadDistribution.parse(uploadDist))
                     .latencyMs(Double.parseDouble(lohi[0]), Double.parseDouble(lohi[1])).loss(loss)
                     .churnPerMin(churnPerMin).join(join).freeRiders(freeRiders).serverUploadBps(serverUploadBps)
-                    .strategy(Strategy.fromCliName(strategy)).build();
+                    .strategy(Strategy.fromCliName(strategy))
+                    .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors()).build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -139,7 +144,7 @@ public final class SimCommand implements Callable<Integer> {
                 .bitrateBps(c.bitrateBps()).pieceBytes(c.pieceBytes()).playoutDelayMs(c.playoutDelayMs())
                 .uploadDist(c.uploadDist()).latencyMs(c.latencyLoMs(), c.latencyHiMs()).loss(c.loss())
                 .churnPerMin(c.churnPerMin()).join(c.join()).freeRiders(c.freeRiders())
-                .serverUploadBps(c.serverUploadBps()).strategy(c.strategy()).build();
+                .serverUploadBps(c.serverUploadBps()).strategy(c.strategy()).threads(c.threads()).build();
     }
 
     private static long liveHeapBytes() {

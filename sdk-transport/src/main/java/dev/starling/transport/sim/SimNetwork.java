@@ -4,44 +4,105 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
 
 /**
- * A virtual-time network: one thread, one priority queue of events ordered by (time, sequence number), nodes
- * with an upload bandwidth (serialisation delay) and an access latency, links that lose frames at random.
- * Every random draw comes from one seeded generator, so the same seed replays the same run, event for event.
+ * A virtual-time network: nodes with an upload bandwidth (serialisation delay) and an access latency, links that
+ * lose frames at random, and events ordered by (time, origin, sequence). Every random draw comes from a seeded
+ * generator (one per node, split from the network's when the node is added), so the same seed replays the same run,
+ * event for event.
  *
  * <p>One-way latency between two nodes is the sum of their access latencies, each drawn uniformly from half the
  * configured range, so link latencies span the range and need no per-pair storage. Frames on one link keep
  * their order (departures are serialised per node and a link's latency is fixed).
+ *
+ * <p><b>Lanes.</b> Each node belongs to one of {@code lanes} event queues, and the lanes run on as many threads in
+ * windows as long as the shortest one-way latency: whatever a node does to another arrives at least that much
+ * later, so no lane can affect another within a window (conservative parallel simulation). An event's place in
+ * the order is its time, then the node that scheduled it, then that node's own count, so the order at every node,
+ * and with it every result, is the same whatever the number of lanes. Events scheduled from outside any node
+ * (joins, the encoder's clock in {@link SwarmSimulation}) run on the calling thread between windows, before node
+ * events of the same time.
  */
 public final class SimNetwork {
-    private final EventHeap queue = new EventHeap();
+    /** Origin bits in an event's sequence: the scheduling node's index above, its own count below. */
+    private static final int ORIGIN_SHIFT = 40;
+
     private final SplittableRandom random;
     private final Map<InetSocketAddress, SimTransport> listeners = new HashMap<>();
     private final List<SimTransport> transports = new ArrayList<>();
     private final long latencyLoNs;
     private final long latencyHiNs;
     private final double loss;
-    private long nowNs;
-    private long sequence;
-    private long events;
-    private long nextConnectionId = 1;
+    private final Lane serial;
+    private final Lane[] lanes;
+    private final long windowNs;
+    private long[] originCounts = new long[64]; // per host (0: outside any node), touched only by its own lane
     private int nextHost = 1;
+    private Lane mainCurrent;
+    private volatile Throwable laneFailure;
 
+    /** One event. */
     static final class Event {
         final long atNs;
         final long seq;
+        final int host;
         Runnable task;
 
         Event(long atNs, long seq, Runnable task) {
+            this(atNs, seq, 0, task);
+        }
+
+        Event(long atNs, long seq, int host, Runnable task) {
             this.atNs = atNs;
             this.seq = seq;
+            this.host = host;
             this.task = task;
         }
+    }
+
+    /** An event queue, its clock, and what it scheduled for other lanes during a window. */
+    private static final class Lane {
+        final int index;
+        final EventHeap queue = new EventHeap();
+        final List<List<Event>> outbox = new ArrayList<>();
+        final List<SimTransport> toUnlisten = new ArrayList<>();
+        long nowNs;
+        long events;
+        int currentHost;
+
+        Lane(int index) {
+            this.index = index;
+        }
+    }
+
+    /** A thread that runs one lane. */
+    private static final class LaneThread extends Thread {
+        final Lane lane;
+
+        LaneThread(Lane lane, Runnable body) {
+            super(body, "sim-lane-" + lane.index);
+            this.lane = lane;
+            setDaemon(true);
+        }
+    }
+
+    /**
+     * A network whose events all run on the calling thread.
+     *
+     * @param seed        seeds every random draw of the network
+     * @param latencyLoMs smallest one-way latency between two nodes
+     * @param latencyHiMs largest one-way latency between two nodes
+     * @param loss        probability that a frame is lost
+     */
+    public SimNetwork(long seed, double latencyLoMs, double latencyHiMs, double loss) {
+        this(seed, latencyLoMs, latencyHiMs, loss, 1);
     }
 
     /**
@@ -49,37 +110,88 @@ public final class SimNetwork {
      * @param latencyLoMs smallest one-way latency between two nodes
      * @param latencyHiMs largest one-way latency between two nodes
      * @param loss        probability that a frame is lost
+     * @param threads     threads to run node events on (results do not depend on it); 1 if the smallest latency
+     *                    is zero
      */
-    public SimNetwork(long seed, double latencyLoMs, double latencyHiMs, double loss) {
+    public SimNetwork(long seed, double latencyLoMs, double latencyHiMs, double loss, int threads) {
         if (latencyHiMs < latencyLoMs || latencyLoMs < 0) {
             throw new IllegalArgumentException("latency range " + latencyLoMs + "-" + latencyHiMs);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.random = new SplittableRandom(seed);
         this.latencyLoNs = (long) (latencyLoMs * 1e6);
         this.latencyHiNs = (long) (latencyHiMs * 1e6);
         this.loss = loss;
+        // The shortest one-way latency there can be: twice the smallest access latency.
+        this.windowNs = 2 * (latencyLoNs / 2);
+        int n = windowNs > 0 ? threads : 1;
+        this.serial = new Lane(-1);
+        this.lanes = new Lane[n];
+        for (int i = 0; i < n; i++) {
+            lanes[i] = new Lane(i);
+        }
+        for (Lane l : allLanes()) {
+            for (int j = 0; j <= n; j++) {
+                l.outbox.add(new ArrayList<>());
+            }
+        }
+        this.mainCurrent = serial;
     }
 
-    /** @return virtual time now */
+    private List<Lane> allLanes() {
+        List<Lane> all = new ArrayList<>(Arrays.asList(lanes));
+        all.add(serial);
+        return all;
+    }
+
+    /** @return the threads node events run on */
+    public int threads() {
+        return lanes.length;
+    }
+
+    private Lane current() {
+        return Thread.currentThread() instanceof LaneThread t ? t.lane : mainCurrent;
+    }
+
+    private Lane laneOf(int host) {
+        return host == 0 ? serial : lanes[host % lanes.length];
+    }
+
+    /** @return virtual time now, as seen by the node (or the code outside nodes) that asks */
     public long nowNs() {
-        return nowNs;
+        return current().nowNs;
     }
 
     /** @return events run so far */
     public long events() {
-        return events;
+        long n = serial.events;
+        for (Lane l : lanes) {
+            n += l.events;
+        }
+        return n;
+    }
+
+    private int newHost() {
+        int host = nextHost++;
+        if (host == originCounts.length) {
+            originCounts = Arrays.copyOf(originCounts, host * 2);
+        }
+        return host;
     }
 
     /**
-     * Adds a node.
+     * Adds a node (from outside any node's events).
      *
      * @param uploadBps its upload bandwidth (0: it can send only control frames, slowly)
      * @return its transport
      */
     public SimTransport newTransport(long uploadBps) {
-        InetSocketAddress address = hostAddress(nextHost++);
+        int host = newHost();
+        InetSocketAddress address = hostAddress(host);
         long access = latencyLoNs / 2 + (long) (random.nextDouble() * (latencyHiNs - latencyLoNs) / 2);
-        SimTransport t = new SimTransport(this, address, uploadBps, access, random.split());
+        SimTransport t = new SimTransport(this, host, address, uploadBps, access, random.split());
         transports.add(t);
         return t;
     }
@@ -105,8 +217,9 @@ public final class SimNetwork {
 
     /** Adds a node at an address that was used before (a restarted node), with unlimited upload. */
     public SimTransport newTransportAt(InetSocketAddress address) {
+        int host = newHost();
         long access = latencyLoNs / 2 + (long) (random.nextDouble() * (latencyHiNs - latencyLoNs) / 2);
-        SimTransport t = new SimTransport(this, address, Long.MAX_VALUE / 16, access, random.split());
+        SimTransport t = new SimTransport(this, host, address, Long.MAX_VALUE / 16, access, random.split());
         transports.add(t);
         return t;
     }
@@ -120,39 +233,189 @@ public final class SimNetwork {
         return n;
     }
 
-    /** A fresh generator split from the network's, for a node's engine or an app model. */
+    /** A fresh generator split from the network's, for a node's engine or an app model (outside node events). */
     public long nextSeed() {
         return random.nextLong();
     }
 
-    /** Runs {@code task} at virtual time {@code atNs} (not earlier than now). */
+    /**
+     * Runs {@code task} at virtual time {@code atNs} (not earlier than now) for whoever asks: inside a node's event,
+     * as that node's; outside, between windows.
+     */
     public Event at(long atNs, Runnable task) {
-        Event e = new Event(Math.max(atNs, nowNs), sequence++, task);
-        queue.add(e);
+        return at(current().currentHost, atNs, task);
+    }
+
+    /** Runs {@code task} at {@code atNs} (not earlier than now) as an event of node {@code host}. */
+    Event at(int host, long atNs, Runnable task) {
+        Lane from = current();
+        int origin = from.currentHost;
+        long seq = ((long) origin << ORIGIN_SHIFT) | originCounts[origin]++;
+        Event e = new Event(Math.max(atNs, from.nowNs), seq, host, task);
+        Lane to = laneOf(host);
+        if (to == from || from == serial) {
+            to.queue.add(e);
+        } else {
+            // Another lane may be running: hand it over at the end of the window (it is due after the window).
+            from.outbox.get(to == serial ? lanes.length : to.index).add(e);
+        }
         return e;
     }
 
     /** Runs events until virtual time reaches {@code untilNs} or nothing is left. */
     public void runUntil(long untilNs) {
-        while (queue.size() > 0 && queue.peekTime() <= untilNs) {
-            Event e = queue.poll();
-            nowNs = e.atNs;
-            Runnable task = e.task;
-            if (task != null) {
-                e.task = null;
-                events++;
-                task.run();
+        LaneThread[] threads = new LaneThread[lanes.length - 1];
+        long[] windowEnd = new long[1];
+        boolean[] done = new boolean[1];
+        CyclicBarrier start = new CyclicBarrier(lanes.length);
+        CyclicBarrier end = new CyclicBarrier(lanes.length);
+        for (int i = 1; i < lanes.length; i++) {
+            Lane lane = lanes[i];
+            threads[i - 1] = new LaneThread(lane, () -> {
+                try {
+                    while (true) {
+                        start.await();
+                        if (done[0]) {
+                            return;
+                        }
+                        runLane(lane, windowEnd[0]);
+                        end.await();
+                    }
+                } catch (InterruptedException | BrokenBarrierException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            threads[i - 1].start();
+        }
+        try {
+            while (true) {
+                long next = Long.MAX_VALUE;
+                for (Lane l : lanes) {
+                    if (l.queue.size() > 0) {
+                        next = Math.min(next, l.queue.peekTime());
+                    }
+                }
+                long serialNext = serial.queue.size() > 0 ? serial.queue.peekTime() : Long.MAX_VALUE;
+                if (Math.min(next, serialNext) > untilNs) {
+                    break;
+                }
+                if (serialNext <= next) {
+                    runOne(serial, serial.queue.poll()); // outside-node events go first among equals
+                    continue;
+                }
+                long stop = Math.min(serialNext, untilNs + 1);
+                if (lanes.length > 1) {
+                    stop = Math.min(stop, next + windowNs);
+                }
+                windowEnd[0] = stop;
+                if (lanes.length > 1) {
+                    await(start);
+                }
+                mainCurrent = lanes[0];
+                try {
+                    runLane(lanes[0], stop);
+                } finally {
+                    mainCurrent = serial;
+                }
+                if (lanes.length > 1) {
+                    await(end);
+                }
+                if (laneFailure != null) {
+                    Throwable t = laneFailure;
+                    laneFailure = null;
+                    if (t instanceof Error err) {
+                        throw err;
+                    }
+                    throw (RuntimeException) t;
+                }
+                endWindow();
+            }
+        } finally {
+            done[0] = true;
+            if (lanes.length > 1) {
+                try {
+                    start.await();
+                } catch (InterruptedException | BrokenBarrierException e) {
+                    Thread.currentThread().interrupt();
+                }
+                for (LaneThread t : threads) {
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
         }
-        nowNs = Math.max(nowNs, untilNs);
+        for (Lane l : allLanes()) {
+            l.nowNs = Math.max(l.nowNs, untilNs);
+        }
     }
 
-    boolean lost() {
-        return loss > 0 && random.nextDouble() < loss;
+    private static void await(CyclicBarrier b) {
+        try {
+            b.await();
+        } catch (InterruptedException | BrokenBarrierException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("simulation interrupted", e);
+        }
     }
 
-    long nextConnectionId() {
-        return nextConnectionId++;
+    /** Runs a lane's events due before {@code stopNs}. */
+    private void runLane(Lane lane, long stopNs) {
+        try {
+            while (lane.queue.size() > 0 && lane.queue.peekTime() < stopNs) {
+                runOne(lane, lane.queue.poll());
+            }
+        } catch (RuntimeException | Error e) {
+            laneFailure = e;
+        }
+    }
+
+    private static void runOne(Lane lane, Event e) {
+        lane.nowNs = Math.max(lane.nowNs, e.atNs);
+        Runnable task = e.task;
+        if (task != null) {
+            e.task = null;
+            lane.events++;
+            int before = lane.currentHost;
+            lane.currentHost = e.host;
+            try {
+                task.run();
+            } finally {
+                lane.currentHost = before;
+            }
+        }
+    }
+
+    /** Between windows: hands over what lanes scheduled for each other, and forgets closed listeners. */
+    private void endWindow() {
+        for (Lane from : allLanes()) {
+            for (int j = 0; j <= lanes.length; j++) {
+                List<Event> box = from.outbox.get(j);
+                if (!box.isEmpty()) {
+                    Lane to = j == lanes.length ? serial : lanes[j];
+                    for (Event e : box) {
+                        to.queue.add(e);
+                    }
+                    box.clear();
+                }
+            }
+            for (SimTransport t : from.toUnlisten) {
+                listeners.remove(t.address(), t);
+            }
+            from.toUnlisten.clear();
+        }
+        // Lanes that had nothing to do catch up, so that what they schedule next is not in the past.
+        long now = 0;
+        for (Lane l : lanes) {
+            now = Math.max(now, l.nowNs);
+        }
+        serial.nowNs = Math.max(serial.nowNs, now);
+    }
+
+    boolean lost(SplittableRandom nodeRandom) {
+        return loss > 0 && nodeRandom.nextDouble() < loss;
     }
 
     void listen(InetSocketAddress address, SimTransport t) {
@@ -160,7 +423,12 @@ public final class SimNetwork {
     }
 
     void unlisten(InetSocketAddress address, SimTransport t) {
-        listeners.remove(address, t);
+        Lane from = current();
+        if (from == serial) {
+            listeners.remove(address, t);
+        } else {
+            from.toUnlisten.add(t); // other lanes may be looking it up in this window
+        }
     }
 
     SimTransport listener(InetSocketAddress address) {

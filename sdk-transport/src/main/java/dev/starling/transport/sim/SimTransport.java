@@ -24,6 +24,8 @@ public final class SimTransport implements Transport, TransportLoop {
     static final int FRAME_OVERHEAD_BYTES = 8 + 40;
 
     private final SimNetwork net;
+    private final int host;
+    private final SplittableRandom random;
     private final InetSocketAddress address;
     private final long uploadBps;
     private final long accessLatencyNs;
@@ -35,10 +37,13 @@ public final class SimTransport implements Transport, TransportLoop {
     private long bytesSent;
     private long clockOffsetNs;
     private SplittableRandom corrupter;
+    private long connectionsDialled;
 
-    SimTransport(SimNetwork net, InetSocketAddress address, long uploadBps, long accessLatencyNs,
+    SimTransport(SimNetwork net, int host, InetSocketAddress address, long uploadBps, long accessLatencyNs,
                  SplittableRandom random) {
         this.net = net;
+        this.host = host;
+        this.random = random;
         this.address = address;
         this.uploadBps = uploadBps;
         this.accessLatencyNs = accessLatencyNs;
@@ -116,12 +121,12 @@ public final class SimTransport implements Transport, TransportLoop {
 
     @Override
     public void execute(Runnable task) {
-        net.at(net.nowNs(), task);
+        net.at(host, net.nowNs(), task);
     }
 
     @Override
     public Cancellable schedule(long delayNs, Runnable task) {
-        SimNetwork.Event e = net.at(net.nowNs() + delayNs, task);
+        SimNetwork.Event e = net.at(host, net.nowNs() + delayNs, task);
         return () -> e.task = null;
     }
 
@@ -150,36 +155,36 @@ public final class SimTransport implements Transport, TransportLoop {
         SimTransport target = net.listener(remote);
         long oneWay = target == null ? accessLatencyNs * 2 : accessLatencyNs + target.accessLatencyNs;
         if (target == null || target == this || closed) {
-            net.at(net.nowNs() + 2 * oneWay, () -> {
+            net.at(host, net.nowNs() + 2 * oneWay, () -> {
                 if (!closed) {
                     handler.onConnectFailed(remote, "connection refused");
                 }
             });
             return;
         }
-        // SYN reaches the target after one latency; the dialer learns of it after a round trip.
-        net.at(net.nowNs() + oneWay, () -> {
+        // Named by the dialer, so that no other node's counter is touched.
+        long id = (long) host << 32 | ++connectionsDialled;
+        // SYN reaches the target after one latency, as the target's event; the dialer learns of it after a round
+        // trip, as its own. Each side touches only its own state: the other may be running on another lane.
+        net.at(target.host, net.nowNs() + oneWay, () -> {
             if (target.closed || !target.listening) {
-                net.at(net.nowNs() + oneWay, () -> {
+                net.at(host, net.nowNs() + oneWay, () -> {
                     if (!closed) {
                         handler.onConnectFailed(remote, "connection refused");
                     }
                 });
                 return;
             }
-            long id = net.nextConnectionId();
             SimConnection mine = new SimConnection(this, id, remote, false, oneWay);
             SimConnection theirs = new SimConnection(target, id, address, true, oneWay);
             mine.peer = theirs;
             theirs.peer = mine;
             target.connections.put(id, theirs);
-            // The dialer learns of the link before any frame the acceptor sends on it can arrive.
-            net.at(net.nowNs() + oneWay, () -> {
-                if (closed || theirs.closed) {
-                    if (!closed) {
-                        handler.onConnectFailed(remote, "connection reset");
-                    }
-                    theirs.closeLocal("dialer gone");
+            // The dialer learns of the link before any frame the acceptor sends on it can arrive; if the acceptor
+            // closes it meanwhile, the dialer hears so after learning of it, as with a reset after an accept.
+            net.at(host, net.nowNs() + oneWay, () -> {
+                if (closed) {
+                    mine.close("dialer gone"); // the acceptor hears of it one latency later
                     return;
                 }
                 connections.put(id, mine);
@@ -288,13 +293,13 @@ public final class SimTransport implements Transport, TransportLoop {
                 payload = new SimPayload(junk);
             }
             long arrival = owner.transmit(header.length + payload.length() + FRAME_OVERHEAD_BYTES, oneWayNs);
-            if (owner.net.lost()) {
+            if (owner.net.lost(owner.random)) {
                 payload.release();
                 return;
             }
             SimConnection to = peer;
             Payload sent = payload;
-            owner.net.at(arrival, () -> {
+            owner.net.at(to.owner.host, arrival, () -> {
                 if (to.closed || to.owner.closed) {
                     sent.release();
                     return;
@@ -324,7 +329,8 @@ public final class SimTransport implements Transport, TransportLoop {
             }
             closeLocal(reason);
             SimConnection other = peer;
-            owner.net.at(owner.net.nowNs() + oneWayNs, () -> other.closeLocal("closed by peer: " + reason));
+            owner.net.at(other.owner.host, owner.net.nowNs() + oneWayNs,
+                    () -> other.closeLocal("closed by peer: " + reason));
         }
 
         void closeLocal(String reason) {

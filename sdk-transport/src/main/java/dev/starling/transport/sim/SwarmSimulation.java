@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A broadcaster and N viewers running the shipping {@link PeerEngine} through {@link Node} on a
@@ -42,7 +43,7 @@ public final class SwarmSimulation {
                          double latencyLoMs, double latencyHiMs, double loss, UploadDistribution uploadDist,
                          double churnPerMin, String join, double freeRiders, long serverUploadBps, Strategy strategy,
                          int forgers, int slowViewerIndex, double slowAtS, double slowForS,
-                         double restartAtS, double restartGapS, int rapEveryPieces, int substreams) {
+                         double restartAtS, double restartGapS, int rapEveryPieces, int substreams, int threads) {
         /** @return a builder with the defaults */
         public static Builder builder() {
             return new Builder();
@@ -73,6 +74,7 @@ public final class SwarmSimulation {
             private double restartGapS = 2;
             private int rapEveryPieces = 15;
             private int substreams = 4;
+            private int threads = 1;
 
             /** @param v viewers present at a time */ public Builder viewers(int v) { viewers = v; return this; }
             /** @param v virtual seconds of stream */ public Builder durationS(int v) { durationS = v; return this; }
@@ -98,6 +100,8 @@ public final class SwarmSimulation {
             public Builder restart(double atS, double gapS) { restartAtS = atS; restartGapS = gapS; return this; }
             /** @param v a random access point every this many pieces */ public Builder rapEveryPieces(int v) { rapEveryPieces = v; return this; }
             /** @param v push trees */ public Builder substreams(int v) { substreams = v; return this; }
+            /** @param v threads to run nodes on; the results do not depend on it */
+            public Builder threads(int v) { threads = v; return this; }
 
             /** @return the config */
             public Config build() {
@@ -106,11 +110,12 @@ public final class SwarmSimulation {
                 if (!(loss >= 0 && loss < 1)) throw new IllegalArgumentException("loss must be in [0, 1)");
                 if (!(freeRiders >= 0 && freeRiders <= 1)) throw new IllegalArgumentException("free riders must be in [0, 1]");
                 if (!(churnPerMin >= 0 && churnPerMin <= 1)) throw new IllegalArgumentException("churn must be in [0, 1]");
+                if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
                 parseJoin(join, durationS);
                 return new Config(viewers, durationS, seed, bitrateBps, pieceBytes, playoutDelayMs, latencyLoMs,
                         latencyHiMs, loss, uploadDist, churnPerMin, join, freeRiders, serverUploadBps, strategy,
                         forgers, slowViewerIndex, slowAtS, slowForS, restartAtS, restartGapS, rapEveryPieces,
-                        substreams);
+                        substreams, threads);
             }
         }
     }
@@ -220,9 +225,10 @@ public final class SwarmSimulation {
     private final Map<Long, Payload[]> published = new HashMap<>();
     private final Map<Long, long[]> publishedAtNs = new HashMap<>();
     private final Map<Long, Long> publishedCount = new HashMap<>();
-    private final long[] latencyHistogramMs = new long[120_001];
-    private final long[] deliveredPerSecond = new long[4096];
-    private final long[] missedPerSecond = new long[4096];
+    // Written by every lane's viewers: sums, so the order of the additions does not matter.
+    private final AtomicLongArray latencyHistogramMs = new AtomicLongArray(120_001);
+    private final AtomicLongArray deliveredPerSecond = new AtomicLongArray(4096);
+    private final AtomicLongArray missedPerSecond = new AtomicLongArray(4096);
     private final List<ViewerReport> sessions = new ArrayList<>();
     private final List<ViewerReport> present = new ArrayList<>();
     private InetSocketAddress broadcasterAddress;
@@ -235,7 +241,7 @@ public final class SwarmSimulation {
     /** @param cfg what to simulate */
     public SwarmSimulation(Config cfg) {
         this.cfg = cfg;
-        this.net = new SimNetwork(cfg.seed(), cfg.latencyLoMs(), cfg.latencyHiMs(), cfg.loss());
+        this.net = new SimNetwork(cfg.seed(), cfg.latencyLoMs(), cfg.latencyHiMs(), cfg.loss(), cfg.threads());
         SplittableRandom r = new SplittableRandom(cfg.seed() ^ 0x5eed);
         byte[] seed = new byte[32];
         r.nextBytes(seed);
@@ -476,10 +482,10 @@ public final class SwarmSimulation {
         Map<String, double[]> usedShare = new LinkedHashMap<>();
         uploadPerClass.forEach((k, v) -> usedShare.put(k, new double[] {v[1] == 0 ? 0 : v[0] / v[1], v[2], v[0]}));
         long[] startupSorted = startups.stream().mapToLong(Long::longValue).sorted().toArray();
-        double[] perSecond = new double[Math.min(deliveredPerSecond.length, cfg.durationS() + 10)];
+        double[] perSecond = new double[Math.min(deliveredPerSecond.length(), cfg.durationS() + 10)];
         for (int i = 0; i < perSecond.length; i++) {
-            long d = deliveredPerSecond[i];
-            long m = missedPerSecond[i];
+            long d = deliveredPerSecond.get(i);
+            long m = missedPerSecond.get(i);
             perSecond[i] = d + m == 0 ? Double.NaN : (double) d / (d + m);
         }
         double wallS = (System.nanoTime() - wallStart) / 1e9;
@@ -493,7 +499,7 @@ public final class SwarmSimulation {
                 percentile(0.50), percentile(0.99),
                 percentileOf(startupSorted, 0.50) / 1_000_000, percentileOf(startupSorted, 0.99) / 1_000_000,
                 corrupt, violations, net.events(), wallS, verifier.realVerifications(),
-                net.openLinksThatDeliveredForgeries(), broadcasterPerSecond, perSecond, latencyHistogramMs.clone(),
+                net.openLinksThatDeliveredForgeries(), broadcasterPerSecond, perSecond, histogram(),
                 usedShare, sessions);
     }
 
@@ -512,7 +518,16 @@ public final class SwarmSimulation {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
+    private long[] histogram() {
+        long[] h = new long[latencyHistogramMs.length()];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = latencyHistogramMs.get(i);
+        }
+        return h;
+    }
+
     private long percentile(double q) {
+        long[] latencyHistogramMs = histogram();
         long total = Arrays.stream(latencyHistogramMs).sum();
         if (total == 0) {
             return -1;
@@ -555,7 +570,7 @@ public final class SwarmSimulation {
             } else {
                 rep.deliveredAfterDeadline++;
             }
-            deliveredPerSecond[(int) Math.min(4095, net.nowNs() / 1_000_000_000L)]++;
+            deliveredPerSecond.incrementAndGet((int) Math.min(4095, net.nowNs() / 1_000_000_000L));
             if (rep.firstDeliveryNs < 0) {
                 rep.firstDeliveryNs = net.nowNs();
             }
@@ -570,7 +585,7 @@ public final class SwarmSimulation {
             long[] at = publishedAtNs.get(e);
             if (at != null) {
                 long ms = (net.nowNs() - at[(int) seq]) / 1_000_000;
-                latencyHistogramMs[(int) Math.min(latencyHistogramMs.length - 1, Math.max(0, ms))]++;
+                latencyHistogramMs.incrementAndGet((int) Math.min(latencyHistogramMs.length() - 1, Math.max(0, ms)));
             }
         }
 
@@ -578,7 +593,7 @@ public final class SwarmSimulation {
         public void onGap(Gap gap) {
             rep.missed += gap.pieceCount();
             rep.gaps.add(gap);
-            missedPerSecond[(int) Math.min(4095, net.nowNs() / 1_000_000_000L)] += gap.pieceCount();
+            missedPerSecond.addAndGet((int) Math.min(4095, net.nowNs() / 1_000_000_000L), gap.pieceCount());
             rep.startSeq.putIfAbsent(gap.epoch(), gap.fromSeq());
             rep.lastSeq.merge(gap.epoch(), gap.toSeq(), Math::max);
         }

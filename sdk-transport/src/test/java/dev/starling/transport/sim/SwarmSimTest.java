@@ -70,6 +70,32 @@ class SwarmSimTest {
     }
 
     @Test
+    void theSameSeedGivesTheSameRunOnAnyNumberOfThreads() {
+        // Everything that crosses lanes at once: forgers (dropped peers), churn (closes between windows), a blocked
+        // app callback, a broadcaster restart (a new node at an old address) and loss.
+        SwarmSimulation.Config.Builder cfg = base().viewers(80).durationS(24).loss(0.01).forgers(2)
+                .churnPerMin(0.3).slowViewer(5, 6, 1).restart(12, 2);
+        SwarmSimulation.Result one = new SwarmSimulation(cfg.threads(1).build()).run(null);
+        SwarmSimulation.Result two = new SwarmSimulation(cfg.threads(2).build()).run(null);
+        String note = seedNote(one);
+        assertThat(two.summary().replaceAll(" wallS=\\S+", "")).as(note)
+                .isEqualTo(one.summary().replaceAll(" wallS=\\S+", ""));
+        assertThat(two.broadcasterBytesUploaded()).as(note).isEqualTo(one.broadcasterBytesUploaded());
+        assertThat(two.viewers()).as(note).hasSameSizeAs(one.viewers());
+        for (int i = 0; i < one.viewers().size(); i++) {
+            SwarmSimulation.ViewerReport a = one.viewers().get(i);
+            SwarmSimulation.ViewerReport b = two.viewers().get(i);
+            assertThat(b.stats).as("viewer " + i + "; " + note).isEqualTo(a.stats);
+            assertThat(b.gaps).as("viewer " + i + "; " + note).isEqualTo(a.gaps);
+            assertThat(b.appDelivered).as("viewer " + i + "; " + note).isEqualTo(a.appDelivered);
+        }
+        assertThat(one.viewers().stream().mapToLong(v -> v.stats.piecesRejected()).sum())
+                .as("the forgers' pieces reached other lanes and were caught; " + note).isPositive();
+        assertThat(one.viewers().stream().filter(v -> v.leaveNs >= 0).count()).as("viewers left; " + note)
+                .isPositive();
+    }
+
+    @Test
     void aForgingPeerIsDroppedAndNoForgedByteIsDelivered() {
         SwarmSimulation.Result r = new SwarmSimulation(base().viewers(100).durationS(30).forgers(3).build()).run(null);
         System.out.println("forgers: " + r.summary());
