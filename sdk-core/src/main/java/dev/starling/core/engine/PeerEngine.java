@@ -1031,11 +1031,32 @@ public final class PeerEngine {
         headers[slot] = null;
         requestedAtNs[slot] = 0;
         if (seq > newestSeq) {
+            long before = newestSeq;
             newestSeq = seq;
             newestPublishUs = piece.publishTimeUs();
+            forgetOlderThanTwoWindows(before);
         }
         if (piece.isRandomAccessPoint() && seq > latestRap) {
             latestRap = seq;
+        }
+    }
+
+    /**
+     * Lets go of pieces more than two live windows behind the newest: past every deadline, never requested, and
+     * older than any replay check looks (one window behind the playback point). The ring would otherwise keep them
+     * until overwritten, a third of its memory, which thousands of engines in one simulator share.
+     */
+    private void forgetOlderThanTwoWindows(long previousNewest) {
+        long keep = 2L * windowPieces;
+        long to = newestSeq - keep;
+        for (long s = Math.max(0, Math.max(previousNewest - keep + 1, to - store.length + 1)); s <= to; s++) {
+            int slot = (int) (s & mask);
+            Piece p = store[slot];
+            if (p != null && p.seq() == s) {
+                p.payload().release();
+                store[slot] = null;
+                headers[slot] = null;
+            }
         }
     }
 
