@@ -1,10 +1,11 @@
 package dev.starling.core.engine;
 
 import dev.starling.api.PeerExchangeConfig;
+import dev.starling.core.util.LongCounts;
+import dev.starling.core.util.LongMap;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import dev.starling.core.util.LongCounts;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -202,9 +203,7 @@ final class CandidatePool {
             if (index[i] == 0) {
                 break;
             }
-            int h = home(bits[index[i] - 1]);
-            boolean stays = hole <= i ? (hole < h && h <= i) : (hole < h || h <= i);
-            if (!stays) {
+            if (!LongMap.staysInRun(hole, i, home(bits[index[i] - 1]))) {
                 index[hole] = index[i];
                 hole = i;
             }

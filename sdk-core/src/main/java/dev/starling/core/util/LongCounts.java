@@ -75,9 +75,7 @@ public final class LongCounts {
             if (counts[i] == 0) {
                 break;
             }
-            int home = slot(keys[i], mask);
-            boolean stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
-            if (!stays) {
+            if (!LongMap.staysInRun(hole, i, slot(keys[i], mask))) {
                 keys[hole] = keys[i];
                 counts[hole] = counts[i];
                 hole = i;

@@ -90,16 +90,22 @@ public final class LongMap<V> {
             if (values[i] == null) {
                 break;
             }
-            int home = slot(keys[i], mask);
-            // Move i into the hole unless its home lies cyclically in (hole, i].
-            boolean stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
-            if (!stays) {
+            if (!staysInRun(hole, i, slot(keys[i], mask))) {
                 keys[hole] = keys[i];
                 values[hole] = values[i];
                 hole = i;
             }
         }
         values[hole] = null;
+    }
+
+    /**
+     * Backward-shift deletion's test, for every linear-probing table here: the member at slot {@code i}, whose home
+     * slot is {@code home}, stays where it is unless moving it into {@code hole} keeps it reachable, that is unless
+     * its home does not lie cyclically in (hole, i].
+     */
+    public static boolean staysInRun(int hole, int i, int home) {
+        return hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
     }
 
     private void grow() {
