@@ -119,6 +119,11 @@ final class CandidatePool {
         return !ip.isLoopbackAddress() || sourceOnLoopback;
     }
 
+    /** @return an empty count per subnet (see {@link #subnetOf}), hashed under this pool's seed */
+    LongCounts newSubnetCounts() {
+        return new LongCounts(hashSeed ^ 0x5B7E7L);
+    }
+
     /** @return the number of addresses held */
     int size() {
         return size;
@@ -452,7 +457,7 @@ final class CandidatePool {
      *                        empty)
      */
     List<InetSocketAddress> pickToDial(int budget, long nowNs, long holdOffUntilNs, Predicate<InetSocketAddress> skip,
-                                       Map<Long, Integer> outboundSubnets, int[] deficit) {
+                                       LongCounts outboundSubnets, int[] deficit) {
         List<InetSocketAddress> picked = new ArrayList<>();
         if (budget <= 0 || size == 0) {
             return picked;
@@ -481,7 +486,7 @@ final class CandidatePool {
     }
 
     private void pick(int budget, long nowNs, long holdOffUntilNs, Predicate<InetSocketAddress> skip,
-                      Map<Long, Integer> outboundSubnets, int onlyPrimary, List<InetSocketAddress> picked) {
+                      LongCounts outboundSubnets, int onlyPrimary, List<InetSocketAddress> picked) {
         // Group the eligible positions by source, groups in order of each source's first address held.
         int[] groupOfSource = new int[sourceHighWater];
         Arrays.fill(groupOfSource, -1);
@@ -514,10 +519,10 @@ final class CandidatePool {
             }
             InetSocketAddress a = addressAt(r);
             long subnet = subnetAt(r);
-            if (skip.test(a) || outboundSubnets.getOrDefault(subnet, 0) >= cfg.maxPerSubnet()) {
+            if (skip.test(a) || outboundSubnets.get(subnet) >= cfg.maxPerSubnet()) {
                 continue;
             }
-            outboundSubnets.merge(subnet, 1, Integer::sum);
+            outboundSubnets.add(subnet, 1);
             notBeforeNs[r] = holdOffUntilNs;
             picked.add(a);
         }
@@ -528,7 +533,7 @@ final class CandidatePool {
      * {@code recentMs}, keeping each subnet within the cap ({@code subnets} counts what is already chosen).
      */
     void sampleReached(Set<InetSocketAddress> chosen, int max, InetSocketAddress exclude, long nowNs,
-                       Map<Long, Integer> subnets) {
+                       LongCounts subnets) {
         int excluded = exclude == null ? -1 : find(exclude);
         int[] recent = new int[size];
         int n = 0;
@@ -543,8 +548,8 @@ final class CandidatePool {
             int r = recent[i];
             recent[i] = recent[--n];
             long subnet = subnetAt(r);
-            if (subnets.getOrDefault(subnet, 0) < cfg.maxPerSubnet() && chosen.add(addressAt(r))) {
-                subnets.merge(subnet, 1, Integer::sum);
+            if (subnets.get(subnet) < cfg.maxPerSubnet() && chosen.add(addressAt(r))) {
+                subnets.add(subnet, 1);
             }
         }
     }

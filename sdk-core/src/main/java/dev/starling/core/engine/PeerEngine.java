@@ -10,6 +10,7 @@ import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.piece.PieceVerifier;
 import dev.starling.core.piece.RejectReason;
+import dev.starling.core.util.LongCounts;
 import dev.starling.core.util.LongMap;
 import dev.starling.core.wire.ControlCodec;
 import dev.starling.core.wire.PieceCodec;
@@ -663,7 +664,7 @@ public final class PeerEngine {
                 deficit[k] += DETACHED_BOOST; // no parent there yet: look for its forwarders first
             }
         }
-        Map<Long, Integer> outboundSubnets = new HashMap<>();
+        LongCounts outboundSubnets = candidates.newSubnetCounts();
         for (Peer p : peers) {
             if (p.handshaken && p.primarySubstream >= 0 && p.primarySubstream < deficit.length) {
                 deficit[p.primarySubstream]--;
@@ -671,13 +672,13 @@ public final class PeerEngine {
             if (!p.inbound) {
                 outbound++;
                 if (!p.broadcaster) {
-                    outboundSubnets.merge(CandidatePool.subnetOf(p.address.getAddress()), 1, Integer::sum);
+                    outboundSubnets.add(CandidatePool.subnetOf(p.address.getAddress()), 1);
                 }
             }
         }
         for (InetSocketAddress a : dialing.keySet()) {
             if (!bootstrap.contains(a)) {
-                outboundSubnets.merge(CandidatePool.subnetOf(a.getAddress()), 1, Integer::sum);
+                outboundSubnets.add(CandidatePool.subnetOf(a.getAddress()), 1);
                 int k = candidates.primaryOf(a);
                 if (k >= 0 && k < deficit.length) {
                     deficit[k]--;
@@ -704,7 +705,7 @@ public final class PeerEngine {
      * that is neither parent nor child, of the substream most over-represented, and dials an address known to
      * forward the tree instead. At most once a second.
      */
-    private void rotateForDetachedTree(int[] deficit, Map<Long, Integer> outboundSubnets, long nowNs) {
+    private void rotateForDetachedTree(int[] deficit, LongCounts outboundSubnets, long nowNs) {
         int detached = -1;
         for (int k = 0; k < substreams; k++) {
             if (parent[k] == null && nowNs - joinedNs > 3_000_000_000L) {
@@ -820,15 +821,15 @@ public final class PeerEngine {
         // Up to 50 addresses, each one this node reached itself: the connected peers, then a random sample of
         // those it was connected to recently. What others told it is never passed on, so a lie travels one hop.
         java.util.Set<InetSocketAddress> chosen = new java.util.LinkedHashSet<>();
-        Map<Long, Integer> subnets = new HashMap<>();
+        LongCounts subnets = candidates.newSubnetCounts();
         InetSocketAddress self = to.listenAddress();
         int perSubnet = cfg.peerExchange().maxPerSubnet();
         for (Peer p : peers) {
             InetSocketAddress la = p.listenAddress();
             if (p != to && p.handshaken && la != null && !p.broadcaster && chosen.size() < MAX_PEX_ADDRESSES) {
                 long subnet = CandidatePool.subnetOf(la.getAddress());
-                if (subnets.getOrDefault(subnet, 0) < perSubnet && chosen.add(la)) {
-                    subnets.merge(subnet, 1, Integer::sum);
+                if (subnets.get(subnet) < perSubnet && chosen.add(la)) {
+                    subnets.add(subnet, 1);
                 }
             }
         }

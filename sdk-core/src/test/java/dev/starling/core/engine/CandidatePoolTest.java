@@ -6,7 +6,6 @@ import dev.starling.api.PeerExchangeConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -68,7 +67,7 @@ class CandidatePoolTest {
             for (int i = 0; i < 3; i++) {
                 p.offer(spread(1_000 + i), "small-" + i, 0);
             }
-            InetSocketAddress first = p.pickToDial(1, 0, S, a -> false, new HashMap<>(), new int[0]).get(0);
+            InetSocketAddress first = p.pickToDial(1, 0, S, a -> false, p.newSubnetCounts(), new int[0]).get(0);
             dials++;
             if (first.getAddress().getAddress()[1] != (byte) (1_000 >>> 8)) {
                 bigSourceDials++;
@@ -85,15 +84,15 @@ class CandidatePoolTest {
             loose.offer(addr("203.0.113." + i, 7000), "a", 0);
             loose.offer(addr("198.51.100." + i, 7000), "b", 0);
         }
-        var outbound = new HashMap<Long, Integer>();
-        outbound.put(CandidatePool.subnetOf(addr("203.0.113.99", 1).getAddress()), 1);
+        var outbound = loose.newSubnetCounts();
+        outbound.add(CandidatePool.subnetOf(addr("203.0.113.99", 1).getAddress()), 1);
         List<InetSocketAddress> picked = loose.pickToDial(10, 0, 10 * S, a -> false, outbound, new int[0]);
         assertThat(picked).hasSize(3); // one more in 203.0.113/24 (it had one), both in 198.51.100/24
         assertThat(picked.stream().filter(a -> a.getHostString().startsWith("203.")).count()).isEqualTo(1);
         // The three dialled are held off until 10 s: before, only the one left out can be dialled; after, they are.
-        List<InetSocketAddress> later = loose.pickToDial(10, 9 * S, 20 * S, a -> false, new HashMap<>(), new int[0]);
+        List<InetSocketAddress> later = loose.pickToDial(10, 9 * S, 20 * S, a -> false, loose.newSubnetCounts(), new int[0]);
         assertThat(later).hasSize(1).doesNotContainAnyElementsOf(picked);
-        assertThat(loose.pickToDial(10, 10 * S, 20 * S, a -> false, new HashMap<>(), new int[0]))
+        assertThat(loose.pickToDial(10, 10 * S, 20 * S, a -> false, loose.newSubnetCounts(), new int[0]))
                 .containsExactlyInAnyOrderElementsOf(picked);
     }
 
@@ -104,7 +103,7 @@ class CandidatePoolTest {
         pool.reached(addr("198.51.100.3", 7000), -1, 100 * S);
         pool.reached(addr("198.51.100.4", 7000), -1, 100 * S);
         Set<InetSocketAddress> chosen = new LinkedHashSet<>();
-        pool.sampleReached(chosen, 50, addr("198.51.100.4", 7000), 130 * S, new HashMap<>());
+        pool.sampleReached(chosen, 50, addr("198.51.100.4", 7000), 130 * S, pool.newSubnetCounts());
         // .2 was reached 130 s ago (more than recentMs = 120 s); .4 is the peer being told.
         assertThat(chosen).containsExactly(addr("198.51.100.3", 7000));
     }
