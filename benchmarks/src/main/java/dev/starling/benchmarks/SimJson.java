@@ -32,6 +32,9 @@ final class SimJson {
         f.put("continuity", r.continuity());
         f.put("continuityContributors", r.continuityContributors());
         f.put("continuityFreeRiders", r.continuityFreeRiders());
+        f.put("viewerContinuityP01", r.viewerContinuityQuantile(0.01));
+        f.put("viewerContinuityP10", r.viewerContinuityQuantile(0.10));
+        f.put("viewerContinuityP50", r.viewerContinuityQuantile(0.50));
         f.put("latencyMsP50", r.latencyMsP50());
         f.put("latencyMsP99", r.latencyMsP99());
         f.put("startupMsP50", r.startupMsP50());

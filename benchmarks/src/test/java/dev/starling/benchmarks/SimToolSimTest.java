@@ -59,6 +59,13 @@ class SimToolSimTest {
                 "\"bitrateBps\":2000000", "\"pieceBytes\":16384");
 
         assertThat(first).contains("\"threads\":2");
+        // Per-viewer continuity, worst first: ordered, and the overall figure lies between the worst and the best.
+        double p01 = number(first, "viewerContinuityP01");
+        double p10 = number(first, "viewerContinuityP10");
+        double p50 = number(first, "viewerContinuityP50");
+        assertThat(p01).as(note).isLessThanOrEqualTo(p10);
+        assertThat(p10).as(note).isLessThanOrEqualTo(p50);
+        assertThat(p50).as(note).isLessThanOrEqualTo(1.0).isGreaterThan(0.9);
 
         String second = run(dir.resolve("b.json"), "--threads", "1");
         assertThat(deterministicPart(second)).as("the same seed gives the same JSON, on two threads or one")

@@ -204,6 +204,22 @@ public final class SwarmSimulation {
                          long realVerifications, int openLinksAfterForgery, long[] broadcasterBytesPerSecond,
                          double[] continuityPerSecond, long[] latencyHistogramMs,
                          Map<String, double[]> uploadUsedPerClass, List<ViewerReport> viewers) {
+        /**
+         * How evenly continuity is spread: the continuity of the viewer session at quantile {@code q}, worst first
+         * (0.01: the session that did better than only 1% of them), over sessions that owed pieces, forgers left out.
+         *
+         * @return that continuity, or NaN if no session owed any piece
+         */
+        public double viewerContinuityQuantile(double q) {
+            double[] each = viewers.stream().filter(v -> !v.forger && v.duePieces > 0)
+                    .mapToDouble(v -> (double) v.dueDelivered / v.duePieces).sorted().toArray();
+            if (each.length == 0) {
+                return Double.NaN;
+            }
+            int i = (int) Math.ceil(q * each.length) - 1;
+            return each[Math.max(0, Math.min(each.length - 1, i))];
+        }
+
         /** @return a one-line human summary */
         public String summary() {
             return String.format(Locale.ROOT,
