@@ -21,7 +21,13 @@ public final class EngineCounters {
     long peerAddressesRefused;
     long peerExchangesIgnored;
     long peersRotated;
+    long reserveAdmitted;
+    long reserveTurnsEnded;
 
+    /** @return broadcaster: reserve slots given to viewers that found no room among their neighbours */
+    public long reserveAdmitted() { return reserveAdmitted; }
+    /** @return broadcaster: reserve slots taken back, after a turn, for a viewer that waited */
+    public long reserveTurnsEnded() { return reserveTurnsEnded; }
     /** @return neighbours let go to make room for a parent in a tree where the node had none */
     public long peersRotated() { return peersRotated; }
     /** @return payload bytes uploaded */

@@ -33,6 +33,16 @@ final class Peer {
     long[] pendingSinceNs;
     long[] rejectedUntilNs;
     long childSinceNs;
+    int freeRiderSubstreams; // from its buffer map: full there, but a child uploads nothing
+
+    // The broadcaster's reserve. On the broadcaster: the peer came asking for a reserve slot, the substreams in
+    // which it holds one, since when it has held one, and when it last held one. On a viewer, of the
+    // broadcaster: the substreams in which it would take a last-resort child.
+    boolean seeksReserve;
+    int reserveMask;
+    long reserveSinceNs;
+    long lastReserveNs;
+    int reserveOpen;
 
     // Pull repair and reciprocity: what we asked of it and have not had yet.
     private long[] reqSeq = new long[8];
@@ -50,6 +60,7 @@ final class Peer {
         this.inbound = inbound;
         this.connectedNs = nowNs;
         this.lastHeardNs = nowNs;
+        this.lastReserveNs = nowNs;
         this.pexTokensAtNs = nowNs;
         this.depth = new int[substreams];
         java.util.Arrays.fill(depth, PeerEngine.DETACHED);

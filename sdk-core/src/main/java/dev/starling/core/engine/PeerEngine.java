@@ -97,6 +97,18 @@ public final class PeerEngine {
     private static final int DETACHED_BOOST = 2;
     /** Most neighbours forwarding its own substream a viewer keeps: the rest of its table is for the other trees. */
     private static final int SAME_TREE_MAX = 12;
+    // The broadcaster's reserve: how long a viewer stays detached in a tree, with no neighbour offering room,
+    // before it asks the broadcaster for a last-resort slot; how long a reserve child keeps its slot when others
+    // wait for one (turns share a shortfall evenly); how long a peer that came for the reserve may stay without
+    // one; and the most reserve slots when the broadcaster's upload is unlimited.
+    private static final long RESERVE_AFTER_NS = 5_000_000_000L;
+    private static final long RESERVE_AFTER_JOIN_NS = 10_000_000_000L;
+    private static final long RESERVE_TURN_NS = 10_000_000_000L;
+    private static final long RESERVE_IDLE_NS = 5_000_000_000L;
+    private static final int MAX_RESERVE_SLOTS = 65_536;
+    // A reserve child hands its slot back for a neighbour this shallow at most: a deep parent in a short swarm
+    // would soon leave it detached again (and the reserve would churn).
+    private static final int RESERVE_LEAVE_DEPTH = 4;
 
     private final ChannelId channel;
     private final byte[] channelKey;
@@ -117,6 +129,7 @@ public final class PeerEngine {
     private final long pieceIntervalUs;
     private final long repairQueueLimitBytes;
     private final long gapMarginUs;
+    private final long substreamBps;
     private int listenPort;
 
     // Peers, in connection order (deterministic iteration), and candidates.
@@ -130,6 +143,7 @@ public final class PeerEngine {
     private final Map<InetSocketAddress, Long> dialing = new LinkedHashMap<>();
     private final List<InetSocketAddress> bootstrap = new ArrayList<>();
     private long broadcasterRetryNs;
+    private long reserveRetryNs;
 
     // The live window: a ring of pieces indexed by seq.
     private final Piece[] store;
@@ -163,6 +177,12 @@ public final class PeerEngine {
     private int childCount;
     private final int[] childrenPerSubstream;
     private final int primarySubstream;
+    private final long[] detachedSinceNs;
+    private int reserveParentMask; // substreams whose parent is the broadcaster's reserve
+
+    // Broadcaster: last-resort slots beyond its tree roots, sized from its upload capacity.
+    private final int reserveSlots;
+    private int reserveChildren;
 
     // The upload limit: a token bucket in bytes. Pushes fit in the slots sized from the limit and always go;
     // repairs are answered only from what the bucket holds.
@@ -223,6 +243,7 @@ public final class PeerEngine {
         } else {
             this.slotCapacity = (int) Math.min(256, (long) (PUSH_SHARE * uploadCapacityBps * substreams / bitrate));
         }
+        this.substreamBps = Math.max(1, bitrate / substreams);
         this.playoutUs = cfg.stream().playoutDelayMs() * 1000;
         this.gapMarginUs = Math.min(cfg.gapMarginMs() * 1000L, playoutUs / 4);
         this.pieceIntervalUs = Math.max(1, cfg.stream().pieceBytes() * 8L * 1_000_000 / bitrate);
@@ -248,6 +269,9 @@ public final class PeerEngine {
         Arrays.fill(pushedSeq, -1);
         this.childrenPerSubstream = new int[substreams];
         this.primarySubstream = random.nextInt(substreams);
+        this.detachedSinceNs = new long[substreams];
+        Arrays.fill(detachedSinceNs, nowNs);
+        this.reserveSlots = isBroadcaster && strategy == Strategy.DEFAULT ? reserveSlots(cfg, uploadCapacityBps) : 0;
         Arrays.fill(depth, isBroadcaster ? 0 : DETACHED);
         this.joinedNs = nowNs;
         this.nextTickNs = nowNs;
@@ -259,6 +283,20 @@ public final class PeerEngine {
         if (isBroadcaster) {
             this.epoch = epoch;
         }
+    }
+
+    /**
+     * The broadcaster's reserve: what its upload holds beyond its tree roots and its repair share, in substream
+     * slots. When viewers together upload less than the stream needs, this is what covers the deficit.
+     */
+    private static int reserveSlots(EngineConfig cfg, long uploadCapacityBps) {
+        if (uploadCapacityBps >= Long.MAX_VALUE / 16) {
+            return MAX_RESERVE_SLOTS;
+        }
+        long substreamBps = Math.max(1, cfg.stream().bitrateHintBps() / cfg.substreams());
+        long slots = uploadCapacityBps / substreamBps - (long) cfg.substreams() * cfg.serverFanout()
+                - (long) Math.ceil(cfg.serverRepairShare() * cfg.substreams());
+        return (int) Math.max(0, Math.min(MAX_RESERVE_SLOTS, slots));
     }
 
     // ------------------------------------------------------------------ configuration inputs
@@ -325,6 +363,7 @@ public final class PeerEngine {
                 .setUploadBps(uploadCapacityBps)
                 .setBroadcaster(isBroadcaster)
                 .setPrimarySubstream(isBroadcaster ? 0 : primarySubstream)
+                .setSeeksReserve(!inbound && !isBroadcaster && bootstrap.contains(address) && needsReserve(nowNs) >= 0)
                 .build();
         sendControl(p, Control.newBuilder().setHandshake(hs).build());
     }
@@ -348,7 +387,7 @@ public final class PeerEngine {
         }
         for (int k = 0; k < substreams; k++) {
             if (parent[k] == p) {
-                clearParent(k);
+                clearParent(k, nowNs);
             }
         }
         for (int k = 0; k < substreams; k++) {
@@ -386,7 +425,8 @@ public final class PeerEngine {
                 case PIECE -> onPiece(p, PieceCodec.decode(c.getPiece(), payload), nowNs);
                 case BUFFER_MAP -> onBufferMap(p, c.getBufferMap(), nowNs);
                 case REQUEST -> onRequest(p, c.getRequest(), nowNs);
-                case SUBSCRIBE -> onSubscribe(p, c.getSubscribe().getSubstream(), c.getSubscribe().getSwitching(), nowNs);
+                case SUBSCRIBE -> onSubscribe(p, c.getSubscribe().getSubstream(), c.getSubscribe().getSwitching(),
+                        c.getSubscribe().getLastResort(), nowNs);
                 case SUBSCRIBE_REPLY -> onSubscribeReply(p, c.getSubscribeReply(), nowNs);
                 case UNSUBSCRIBE -> onUnsubscribe(p, c.getUnsubscribe().getSubstream());
                 case PEER_EXCHANGE -> onPeerExchange(p, c.getPeerExchange(), nowNs);
@@ -479,6 +519,9 @@ public final class PeerEngine {
         if (nowNs >= nextHousekeepingNs) {
             nextHousekeepingNs = nowNs + 1_000_000_000L;
             dropSilentPeers(nowNs);
+            if (reserveSlots > 0) {
+                dropIdleReserveSeekers(nowNs);
+            }
         }
         if (isBroadcaster) {
             refillRepairTokens(nowNs);
@@ -530,6 +573,7 @@ public final class PeerEngine {
         p.declaredUploadBps = hs.getUploadBps();
         p.broadcaster = hs.getBroadcaster();
         p.primarySubstream = hs.getPrimarySubstream() < substreams && !p.broadcaster ? hs.getPrimarySubstream() : -1;
+        p.seeksReserve = isBroadcaster && hs.getSeeksReserve();
         for (Peer other : peers) {
             if (other != p && other.handshaken && Arrays.equals(other.peerId, remoteId)) {
                 // Both dialed each other: keep the link dialed by the node with the smaller id, on both sides.
@@ -553,10 +597,14 @@ public final class PeerEngine {
         }
         int handshaken = countHandshaken();
         int limit = cfg.stream().maxPeers() + (isBroadcaster ? 0 : 2);
+        if (p.seeksReserve && reserveChildren < reserveSlots) {
+            limit += reserveSlots; // it leaves again if it holds no reserve slot soon (dropIdleReserveSeekers)
+        }
         boolean unlimited = isBroadcaster && strategy == Strategy.CLIENT_SERVER;
         if ((handshaken > limit || tooManyInTree(p)) && !p.broadcaster && !unlimited) {
             sendPeerExchange(p, nowNs);
-            sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("full")).build());
+            sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder()
+                    .setReason(p.seeksReserve ? "reserve full" : "full")).build());
             out.disconnect(p.id, "peer limit reached");
             return;
         }
@@ -598,7 +646,9 @@ public final class PeerEngine {
     }
 
     private void onGoodbye(Peer p, Goodbye g, long nowNs) {
-        if (p.broadcaster && "full".equals(g.getReason())) {
+        if (p.broadcaster && "reserve full".equals(g.getReason())) {
+            reserveRetryNs = nowNs + 5 * RECONNECT_BROADCASTER_NS;
+        } else if (p.broadcaster && "full".equals(g.getReason())) {
             broadcasterRetryNs = nowNs + 10 * RECONNECT_BROADCASTER_NS;
         }
     }
@@ -633,7 +683,12 @@ public final class PeerEngine {
         }
         // Back to the bootstrap addresses when the swarm is lost, or to find a restarted broadcaster.
         boolean lost = peers.isEmpty() && dialing.isEmpty();
-        if (!haveBroadcaster && (nowNs >= broadcasterRetryNs || lost) && (lost || !started || epochStale(nowNs))) {
+        boolean forReserve = !haveBroadcaster && nowNs >= reserveRetryNs && needsReserve(nowNs) >= 0;
+        if (forReserve) {
+            reserveRetryNs = nowNs + RECONNECT_BROADCASTER_NS;
+        }
+        if (forReserve || (!haveBroadcaster && (nowNs >= broadcasterRetryNs || lost)
+                && (lost || !started || epochStale(nowNs)))) {
             broadcasterRetryNs = nowNs + RECONNECT_BROADCASTER_NS;
             for (InetSocketAddress b : bootstrap) {
                 if (!dialing.containsKey(b) && !isBanned(b, nowNs) && !connectedTo(b)) {
@@ -646,8 +701,9 @@ public final class PeerEngine {
         }
         int want = cfg.outboundPeers();
         for (int k = 0; k < substreams; k++) {
-            if (parent[k] == null && nowNs - joinedNs > 3_000_000_000L) {
-                // Detached in a tree and no neighbour has room there: look further afield.
+            if (seeksParent(k, 3_000_000_000L, nowNs)) {
+                // Detached in a tree (or fed by the broadcaster's reserve) and no neighbour has room there: look
+                // further afield.
                 want += 4;
                 break;
             }
@@ -660,7 +716,7 @@ public final class PeerEngine {
         int[] deficit = new int[isBroadcaster ? 0 : substreams];
         for (int k = 0; k < deficit.length; k++) {
             deficit[k] = k == primarySubstream ? SAME_TREE_NEIGHBOURS : OTHER_TREE_NEIGHBOURS;
-            if (parent[k] == null && nowNs - joinedNs > 1_000_000_000L) {
+            if (seeksParent(k, 1_000_000_000L, nowNs)) {
                 deficit[k] += DETACHED_BOOST; // no parent there yet: look for its forwarders first
             }
         }
@@ -708,7 +764,7 @@ public final class PeerEngine {
     private void rotateForDetachedTree(int[] deficit, LongCounts outboundSubnets, long nowNs) {
         int detached = -1;
         for (int k = 0; k < substreams; k++) {
-            if (parent[k] == null && nowNs - joinedNs > 3_000_000_000L) {
+            if (seeksParent(k, 3_000_000_000L, nowNs)) {
                 detached = k;
             }
         }
@@ -752,6 +808,14 @@ public final class PeerEngine {
             candidates.holdOff(la, nowNs + REDIAL_BACKOFF_NS);
         }
         dial(picked.get(0), nowNs);
+    }
+
+    /**
+     * Whether this viewer, joined at least {@code afterJoinNs} ago, looks for a parent in k among peers: it has
+     * none, or only the broadcaster's reserve, which it should hand back.
+     */
+    private boolean seeksParent(int k, long afterJoinNs, long nowNs) {
+        return (parent[k] == null || (reserveParentMask & (1 << k)) != 0) && nowNs - joinedNs > afterJoinNs;
     }
 
     private static int deficitOf(int[] deficit, Peer p) {
@@ -1294,6 +1358,16 @@ public final class PeerEngine {
             }
         }
         b.setDisplaceableSubstreams(displaceable);
+        int riders = 0;
+        for (int k = 0; k < substreams && !isBroadcaster; k++) {
+            if ((open & (1 << k)) == 0 && freeRiderChildIn(k) != null) {
+                riders |= 1 << k;
+            }
+        }
+        b.setFreeRiderSubstreams(riders);
+        if (reserveSlots > 0 && (reserveChildren < reserveSlots || longestReserveTurn(null, nowNs) != null)) {
+            b.setReserveSubstreams((1 << substreams) - 1);
+        }
         return Control.newBuilder().setBufferMap(b).build();
     }
 
@@ -1364,6 +1438,8 @@ public final class PeerEngine {
         p.freeSlots = bm.getFreeSlots();
         p.openSubstreams = bm.getOpenSubstreams();
         p.displaceableSubstreams = bm.getDisplaceableSubstreams();
+        p.freeRiderSubstreams = bm.getFreeRiderSubstreams();
+        p.reserveOpen = p.broadcaster ? bm.getReserveSubstreams() : 0;
         for (int k = 0; k < substreams; k++) {
             if (parent[k] == p) {
                 depth[k] = p.depth[k] >= MAX_DEPTH ? DETACHED : p.depth[k] + 1;
@@ -1390,7 +1466,7 @@ public final class PeerEngine {
 
     // ------------------------------------------------------------------ push trees
 
-    private void onSubscribe(Peer p, int k, boolean switching, long nowNs) throws WireException {
+    private void onSubscribe(Peer p, int k, boolean switching, boolean lastResort, long nowNs) throws WireException {
         if (k < 0 || k >= substreams) {
             throw new WireException("subscribe to substream " + k + " of " + substreams);
         }
@@ -1411,6 +1487,13 @@ public final class PeerEngine {
                 boolean spread = p.childMask == 0 || countHandshaken() <= substreams;
                 if (spread && childrenPerSubstream[k] < cfg.serverFanout()) {
                     accept = true;
+                } else if (lastResort) {
+                    // The reserve, never a root's place: displacing a root would cut off its whole subtree.
+                    if (!switching && admitToReserve(p, k, nowNs)) {
+                        sendControl(p, Control.newBuilder().setSubscribeReply(SubscribeReply.newBuilder()
+                                .setSubstream(k).setAccepted(true).setReserve(true)).build());
+                        return;
+                    }
                 } else if (spread && p.primarySubstream == k && leafChildIn(k) != null) {
                     // Root each tree at a node that forwards it.
                     Peer leaf = leafChildIn(k);
@@ -1440,6 +1523,12 @@ public final class PeerEngine {
                 removeChild(leaf, k);
                 replySubscribe(leaf, k, false);
                 accept = true;
+            } else if (!switching && contributes(p) && freeRiderChildIn(k) != null) {
+                // Contributors come first: one that uploads takes the place of a child that uploads nothing.
+                Peer rider = freeRiderChildIn(k);
+                removeChild(rider, k);
+                replySubscribe(rider, k, false);
+                accept = true;
             } else if (!switching) {
                 // Full for k: a requester that has given us more than a settled child of k takes its place.
                 Peer victim = weakestChildIn(k, p, nowNs, true);
@@ -1461,27 +1550,146 @@ public final class PeerEngine {
         replySubscribe(p, k, accept);
     }
 
-    /** A child in substream k that does not forward k (its primary is another), or null. */
+    /** A child in substream k that does not forward k (its primary is another), or null. Reserve slots aside. */
     private Peer leafChildIn(int k) {
         for (Peer c : peers) {
-            if ((c.childMask & (1 << k)) != 0 && c.primarySubstream != k) {
+            if (((c.childMask & ~c.reserveMask) & (1 << k)) != 0 && c.primarySubstream != k) {
                 return c;
             }
         }
         return null;
     }
 
+    /** A child in substream k that uploads nothing, or null. */
+    private Peer freeRiderChildIn(int k) {
+        for (Peer c : peers) {
+            if (((c.childMask & ~c.reserveMask) & (1 << k)) != 0 && !contributes(c)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Whether a peer says it uploads at least one substream's worth: it can forward to a child of its own. */
+    private boolean contributes(Peer p) {
+        return p.declaredUploadBps >= substreamBps;
+    }
+
     private void removeChild(Peer p, int k) {
-        p.childMask &= ~(1 << k);
+        int bit = 1 << k;
+        p.childMask &= ~bit;
+        if ((p.reserveMask & bit) != 0) {
+            p.reserveMask &= ~bit;
+            reserveChildren--;
+            return;
+        }
         childCount--;
         childrenPerSubstream[k]--;
+    }
+
+    /**
+     * Broadcaster: takes a viewer that found no room among its neighbours in substream k into the reserve, if it
+     * contributes (the reserve covers a shortage of upload, not a viewer's choice to give none). When the reserve
+     * is full, the child that has held a reserve slot longest, for a turn at least, makes way: a shortfall the
+     * reserve cannot cover then falls on viewers by turns instead of on the same ones all along.
+     */
+    private boolean admitToReserve(Peer p, int k, long nowNs) {
+        if (reserveSlots == 0 || !contributes(p)) {
+            return false;
+        }
+        if (reserveChildren >= reserveSlots) {
+            Peer longest = longestReserveTurn(p, nowNs);
+            if (longest == null) {
+                return false;
+            }
+            int j = Integer.numberOfTrailingZeros(longest.reserveMask);
+            removeChild(longest, j);
+            replySubscribe(longest, j, false);
+            counters.reserveTurnsEnded++;
+        }
+        if (p.reserveMask == 0) {
+            p.reserveSinceNs = nowNs;
+        }
+        p.childMask |= 1 << k;
+        p.reserveMask |= 1 << k;
+        p.lastReserveNs = nowNs;
+        reserveChildren++;
+        counters.reserveAdmitted++;
+        return true;
+    }
+
+    /** The reserve child whose turn is over and has lasted longest, other than {@code except}, or null. */
+    private Peer longestReserveTurn(Peer except, long nowNs) {
+        Peer longest = null;
+        for (Peer c : peers) {
+            if (c.reserveMask != 0 && c != except && nowNs - c.reserveSinceNs >= RESERVE_TURN_NS
+                    && (longest == null || c.reserveSinceNs < longest.reserveSinceNs)) {
+                longest = c;
+            }
+        }
+        return longest;
+    }
+
+    /** Broadcaster: drops peers that came for a reserve slot and have held none for a while. */
+    private void dropIdleReserveSeekers(long nowNs) {
+        if (countHandshaken() <= cfg.stream().maxPeers()) {
+            return;
+        }
+        for (Peer p : new ArrayList<>(peers)) {
+            if (!p.seeksReserve) {
+                continue;
+            }
+            if (p.reserveMask != 0) {
+                p.lastReserveNs = nowNs;
+            } else if (p.childMask == 0 && nowNs - p.lastReserveNs > RESERVE_IDLE_NS) {
+                sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("reserve idle")).build());
+                dropPeer(p, "came for the reserve and holds no slot", false, nowNs);
+            }
+        }
+    }
+
+    /**
+     * A substream in which this viewer has had no parent for {@link #RESERVE_AFTER_NS} while no neighbour offers
+     * room, so that only the broadcaster's reserve can feed it; or -1.
+     */
+    private int needsReserve(long nowNs) {
+        if (isBroadcaster || strategy != Strategy.DEFAULT || ended || slotCapacity == 0
+                || nowNs - joinedNs < RESERVE_AFTER_JOIN_NS) {
+            return -1; // while trees form around a newcomer, detachment says nothing about a shortage
+        }
+        for (int k = 0; k < substreams; k++) {
+            if (parent[k] == null && nowNs - detachedSinceNs[k] >= RESERVE_AFTER_NS && !roomAmongNeighbours(k, nowNs)) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    private boolean roomAmongNeighbours(int k, long nowNs) {
+        int bit = 1 << k;
+        for (Peer p : peers) {
+            if ((p.pendingMask & bit) != 0) {
+                return true;
+            }
+            if (!p.broadcaster && p.handshaken && (mayTake(p, k) & bit) != 0 && p.rejectedUntilNs[k] <= nowNs
+                    && p.depth[k] < MAX_DEPTH) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The substreams in which neighbour p would take this node as a child, as its buffer map said. */
+    private int mayTake(Peer p, int k) {
+        return p.openSubstreams | (k == primarySubstream ? p.displaceableSubstreams : 0)
+                | (slotCapacity > 0 ? p.freeRiderSubstreams : 0);
     }
 
     /** Broadcaster: a child of substream k the requester should replace, else null. */
     private Peer weakestChildIn(int k, Peer requester, long nowNs, boolean mustBeBetter) {
         Peer worst = null;
         for (Peer c : peers) {
-            if ((c.childMask & (1 << k)) == 0 || c == requester || nowNs - c.childSinceNs < PROTECT_CHILD_NS) {
+            if (((c.childMask & ~c.reserveMask) & (1 << k)) == 0 || c == requester || nowNs - c.childSinceNs < PROTECT_CHILD_NS) {
                 continue;
             }
             if (worst == null || merit(c) < merit(worst)) {
@@ -1515,6 +1723,9 @@ public final class PeerEngine {
             if (r.getAccepted() && parent[k] == null) {
                 parent[k] = p;
                 p.parentMask |= bit;
+                if (r.getReserve() && p.broadcaster) {
+                    reserveParentMask |= bit;
+                }
                 depth[k] = p.depth[k] >= MAX_DEPTH ? DETACHED : p.depth[k] + 1;
                 lastPushNs[k] = nowNs;
                 if (depth[k] != DETACHED) {
@@ -1525,8 +1736,10 @@ public final class PeerEngine {
             } else if (r.getAccepted()) {
                 // Already have a parent for k (switching): take the better one, drop the other.
                 Peer old = parent[k];
-                if (p.depth[k] < old.depth[k]) {
+                boolean leavingReserve = (reserveParentMask & bit) != 0 && !p.broadcaster;
+                if (p.depth[k] < old.depth[k] || leavingReserve) {
                     unsubscribe(old, k);
+                    reserveParentMask &= ~bit; // the reserve slot goes back to whoever needs it more
                     parent[k] = p;
                     p.parentMask |= bit;
                     depth[k] = p.depth[k] + 1;
@@ -1539,7 +1752,7 @@ public final class PeerEngine {
             }
         } else if (!r.getAccepted() && parent[k] == p) {
             p.rejectedUntilNs[k] = nowNs + REJECT_BACKOFF_NS;
-            clearParent(k); // evicted by the parent
+            clearParent(k, nowNs); // evicted by the parent
         }
     }
 
@@ -1557,13 +1770,15 @@ public final class PeerEngine {
         sendControl(p, Control.newBuilder().setUnsubscribe(Unsubscribe.newBuilder().setSubstream(k)).build());
     }
 
-    private void clearParent(int k) {
+    private void clearParent(int k, long nowNs) {
         Peer p = parent[k];
         if (p != null) {
             p.parentMask &= ~(1 << k);
+            detachedSinceNs[k] = nowNs;
         }
         parent[k] = null;
         depth[k] = DETACHED;
+        reserveParentMask &= ~(1 << k);
     }
 
     private void maintainParents(long nowNs) {
@@ -1579,7 +1794,7 @@ public final class PeerEngine {
                 if (detached || stalled) {
                     unsubscribe(cur, k);
                     cur.rejectedUntilNs[k] = nowNs + REJECT_BACKOFF_NS;
-                    clearParent(k);
+                    clearParent(k, nowNs);
                     cur = null;
                 }
             }
@@ -1599,8 +1814,7 @@ public final class PeerEngine {
             }
             Peer best = null;
             for (Peer p : peers) {
-                int mayTake = p.openSubstreams | (k == primarySubstream ? p.displaceableSubstreams : 0);
-                if (!p.handshaken || (p.childMask & (1 << k)) != 0 || p == cur || (mayTake & (1 << k)) == 0
+                if (!p.handshaken || (p.childMask & (1 << k)) != 0 || p == cur || (mayTake(p, k) & (1 << k)) == 0
                         || p.depth[k] >= MAX_DEPTH || p.rejectedUntilNs[k] > nowNs || (!p.broadcaster && p.bmEpoch != epoch && epoch >= 0)) {
                     continue;
                 }
@@ -1610,15 +1824,36 @@ public final class PeerEngine {
                 }
             }
             if (best == null) {
+                if (cur == null) {
+                    askReserve(k, nowNs);
+                }
                 continue;
             }
-            // Switch only for a clearly shallower parent; attach whenever detached.
-            // Attach whenever detached; switch only for a clearly shallower parent with a free slot.
-            if (cur == null || best.depth[k] + 1 < cur.depth[k]) {
+            // Attach whenever detached; switch only for a clearly shallower parent with a free slot, or off the
+            // broadcaster's reserve to any neighbour with room.
+            boolean onReserve = (reserveParentMask & (1 << k)) != 0;
+            if (cur == null || best.depth[k] + 1 < cur.depth[k]
+                    || (onReserve && !best.broadcaster && best.depth[k] < RESERVE_LEAVE_DEPTH)) {
                 best.pendingMask |= 1 << k;
                 best.pendingSinceNs[k] = nowNs;
                 sendControl(best, Control.newBuilder().setSubscribe(
                         Subscribe.newBuilder().setSubstream(k).setSwitching(cur != null)).build());
+            }
+        }
+    }
+
+    /** Detached in k long enough with no neighbour offering room: asks the broadcaster's reserve, if it has one. */
+    private void askReserve(int k, long nowNs) {
+        if (needsReserve(nowNs) < 0 || parent[k] != null || nowNs - detachedSinceNs[k] < RESERVE_AFTER_NS) {
+            return;
+        }
+        for (Peer b : peers) {
+            if (b.broadcaster && b.handshaken && (b.reserveOpen & (1 << k)) != 0 && b.rejectedUntilNs[k] <= nowNs) {
+                b.pendingMask |= 1 << k;
+                b.pendingSinceNs[k] = nowNs;
+                sendControl(b, Control.newBuilder().setSubscribe(
+                        Subscribe.newBuilder().setSubstream(k).setLastResort(true)).build());
+                return;
             }
         }
     }

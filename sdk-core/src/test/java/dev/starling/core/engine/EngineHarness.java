@@ -6,6 +6,7 @@ import dev.starling.api.Gap;
 import dev.starling.api.spi.Payload;
 import dev.starling.core.piece.Ed25519PieceVerifier;
 import dev.starling.core.piece.Piece;
+import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.wire.ControlCodec;
 import dev.starling.core.wire.PieceCodec;
 import dev.starling.core.wire.proto.Control;
@@ -31,9 +32,29 @@ final class EngineHarness implements EngineOutput {
     }
 
     EngineHarness(ChannelKeys keys, EngineConfig config) {
+        this(keys, config, false, 4_000_000);
+    }
+
+    private EngineHarness(ChannelKeys keys, EngineConfig config, boolean broadcaster, long uploadBps) {
         this.keys = keys;
-        this.engine = new PeerEngine(keys.channelId(), null, 0, new Ed25519PieceVerifier(keys.channelId()),
-                config, 4_000_000, new byte[16], 7, 0, this);
+        this.engine = new PeerEngine(keys.channelId(), broadcaster ? new PieceSigner(keys) : null, broadcaster ? 1 : 0,
+                new Ed25519PieceVerifier(keys.channelId()), config, uploadBps, new byte[16], 7, 0, this);
+    }
+
+    /** A broadcaster's engine (it publishes nothing unless told to) with this upload capacity. */
+    static EngineHarness broadcaster(ChannelKeys keys, long uploadBps) {
+        return new EngineHarness(keys, EngineConfig.builder().build(), true, uploadBps);
+    }
+
+    /** The control messages sent to one peer, in order. */
+    List<Control> sentTo(long peer) {
+        List<Control> to = new ArrayList<>();
+        for (int i = 0; i < sent.size(); i++) {
+            if (sentTo.get(i) == peer) {
+                to.add(sent.get(i));
+            }
+        }
+        return to;
     }
 
     /** Connects the scripted peer and completes its handshake. */

@@ -1,0 +1,192 @@
+package dev.starling.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.starling.api.ChannelKeys;
+import dev.starling.core.wire.proto.BufferMap;
+import dev.starling.core.wire.proto.Control;
+import dev.starling.core.wire.proto.Subscribe;
+import dev.starling.core.wire.proto.SubscribeReply;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The broadcaster's reserve covers a swarm that uploads less than it needs: a viewer with no room among its
+ * neighbours gets a last-resort slot, sized from the broadcaster's upload, never at a tree root's expense, only if
+ * it contributes, and by turns when the reserve is short. Viewers that contribute come first at full parents too.
+ */
+class ReserveTest {
+    private static final long S = 1_000_000_000L;
+    private static final long SUBSTREAM_BPS = 500_000; // the default 2 Mbit/s in 4 substreams
+    private static final long CONTRIBUTOR_BPS = 2_000_000;
+    private final ChannelKeys keys = ChannelKeys.generate();
+
+    @Test
+    void aLastResortSubscribeBeyondTheRootsGetsAReserveSlotWhileTheUploadLasts() {
+        // 4 roots + 2 slots of repair share + 2 reserve slots.
+        EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
+        for (int k = 0; k < 4; k++) {
+            b.connectPeer(10 + k, addr(10 + k), true, false, 0, CONTRIBUTOR_BPS, k);
+            subscribe(b, 10 + k, k, false, 0);
+            assertThat(lastReply(b, 10 + k).getAccepted()).isTrue();
+        }
+        for (int i = 0; i < 3; i++) {
+            b.connectPeer(20 + i, addr(20 + i), true, false, 0, CONTRIBUTOR_BPS, 1);
+        }
+        subscribe(b, 20, 0, false, S);
+        assertThat(lastReply(b, 20).getAccepted()).as("an ordinary subscribe finds the roots full").isFalse();
+        subscribe(b, 20, 0, true, S);
+        assertThat(lastReply(b, 20).getAccepted()).isTrue();
+        assertThat(lastReply(b, 20).getReserve()).isTrue();
+        subscribe(b, 21, 2, true, S);
+        assertThat(lastReply(b, 21).getReserve()).isTrue();
+        subscribe(b, 22, 3, true, S);
+        assertThat(lastReply(b, 22).getAccepted()).as("two reserve slots, both taken").isFalse();
+        assertThat(b.engine.counters().reserveAdmitted()).isEqualTo(2);
+        // An unsubscribe gives the slot back.
+        b.control(21, Control.newBuilder().setUnsubscribe(
+                dev.starling.core.wire.proto.Unsubscribe.newBuilder().setSubstream(2)).build(), 2 * S);
+        subscribe(b, 22, 3, true, 2 * S);
+        assertThat(lastReply(b, 22).getReserve()).isTrue();
+    }
+
+    @Test
+    void aLastResortSubscribeNeverTakesARootsPlace() {
+        EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
+        for (int k = 0; k < 4; k++) {
+            b.connectPeer(10 + k, addr(10 + k), true, false, 0, SUBSTREAM_BPS, (k + 1) % 4); // weak roots, leaves
+            subscribe(b, 10 + k, k, false, 0);
+        }
+        // A strong forwarder of substream 0: asking normally, it would displace the leaf at the root.
+        b.connectPeer(20, addr(20), true, false, 0, 100 * SUBSTREAM_BPS, 0);
+        subscribe(b, 20, 0, true, 20 * S);
+        assertThat(lastReply(b, 20).getReserve()).isTrue();
+        assertThat(b.sentTo(10)).noneMatch(c -> c.hasSubscribeReply() && !c.getSubscribeReply().getAccepted());
+    }
+
+    @Test
+    void aViewerThatUploadsNothingGetsNoReserveSlot() {
+        EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
+        fillRoots(b);
+        b.connectPeer(20, addr(20), true, false, 0, 0, 1);
+        subscribe(b, 20, 0, true, S);
+        assertThat(lastReply(b, 20).getAccepted()).isFalse();
+        b.connectPeer(21, addr(21), true, false, 0, SUBSTREAM_BPS, 1);
+        subscribe(b, 21, 0, true, S);
+        assertThat(lastReply(b, 21).getReserve()).isTrue();
+    }
+
+    @Test
+    void aFullReserveTakesTurnsTheLongestHolderMakesWayAfterTenSeconds() {
+        EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS); // one reserve slot
+        fillRoots(b);
+        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
+        b.connectPeer(21, addr(21), true, false, 0, CONTRIBUTOR_BPS, 2);
+        subscribe(b, 20, 3, true, S);
+        assertThat(lastReply(b, 20).getReserve()).isTrue();
+        subscribe(b, 21, 3, true, 5 * S);
+        assertThat(lastReply(b, 21).getAccepted()).as("the holder's turn is not over").isFalse();
+        subscribe(b, 21, 3, true, 11 * S);
+        assertThat(lastReply(b, 21).getReserve()).isTrue();
+        SubscribeReply toHolder = lastReply(b, 20);
+        assertThat(toHolder.getAccepted()).as("the holder is told its slot is gone").isFalse();
+        assertThat(toHolder.getSubstream()).isEqualTo(3);
+        assertThat(b.engine.counters().reserveTurnsEnded()).isEqualTo(1);
+    }
+
+    @Test
+    void aViewerAsksTheReserveOnlyAfterTreesHadTimeToFormAndNoNeighbourHasRoom() {
+        EngineHarness v = new EngineHarness(keys);
+        v.connectPeer(5, addr(5), false, true, 0, 0, 0); // the broadcaster, its roots full, its reserve open
+        v.control(5, broadcasterMap(0xF), 0);
+        for (long t = 0; t < 9 * S; t += S / 4) {
+            v.engine.onTimer(t);
+            if (t % S == 0) {
+                v.control(5, broadcasterMap(0xF), t);
+            }
+        }
+        assertThat(lastResortSubscribes(v)).as("too soon after joining").isEmpty();
+        for (long t = 9 * S; t < 11 * S; t += S / 4) {
+            v.engine.onTimer(t);
+        }
+        assertThat(lastResortSubscribes(v)).isNotEmpty();
+    }
+
+    @Test
+    void aViewerWithANeighbourOfferingRoomDoesNotAskTheReserve() {
+        EngineHarness v = new EngineHarness(keys);
+        v.connectPeer(5, addr(5), false, true, 0, 0, 0);
+        v.control(5, broadcasterMap(0xF), 0);
+        v.connectPeer(6, addr(6), false, false, 0, CONTRIBUTOR_BPS, 0);
+        for (long t = 0; t < 12 * S; t += S / 4) {
+            // The neighbour is attached in every tree and offers room in each; it never answers a subscribe, so
+            // this viewer stays detached, but it knows where room is.
+            v.control(6, Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1)
+                    .addAllDepth(List.of(1, 1, 1, 1)).setOpenSubstreams(0xF)).build(), t);
+            v.engine.onTimer(t);
+        }
+        assertThat(lastResortSubscribes(v)).isEmpty();
+    }
+
+    @Test
+    void atAFullParentAContributorTakesThePlaceOfAChildThatUploadsNothing() {
+        EngineHarness v = new EngineHarness(keys); // 4 Mbit/s: 6 slots
+        int own = v.engine.primarySubstream();
+        int other = (own + 1) % 4;
+        // Fill the primary tree with leaves that contribute, then one other-tree child that uploads nothing.
+        int slots = (int) (0.85 * 4_000_000 * 4 / 2_000_000);
+        for (int i = 0; i < slots - 1; i++) {
+            v.connectPeer(10 + i, addr(10 + i), true, false, 0, CONTRIBUTOR_BPS, other);
+            subscribe(v, 10 + i, own, false, 0);
+            assertThat(lastReply(v, 10 + i).getAccepted()).isTrue();
+        }
+        v.connectPeer(30, addr(30), true, false, 0, 0, other);
+        subscribe(v, 30, other, false, 0);
+        assertThat(lastReply(v, 30).getAccepted()).isTrue();
+        // Full now. A free rider asking for the other tree is turned away; a contributor takes the rider's slot.
+        v.connectPeer(31, addr(31), true, false, 0, 0, other);
+        subscribe(v, 31, other, false, S);
+        assertThat(lastReply(v, 31).getAccepted()).isFalse();
+        v.connectPeer(32, addr(32), true, false, 0, CONTRIBUTOR_BPS, (own + 2) % 4);
+        subscribe(v, 32, other, false, S);
+        assertThat(lastReply(v, 32).getAccepted()).isTrue();
+        assertThat(lastReply(v, 30).getAccepted()).as("the rider lost its slot").isFalse();
+    }
+
+    private static void fillRoots(EngineHarness b) {
+        for (int k = 0; k < 4; k++) {
+            b.connectPeer(10 + k, addr(10 + k), true, false, 0, CONTRIBUTOR_BPS, k);
+            subscribe(b, 10 + k, k, false, 0);
+        }
+    }
+
+    private static Control broadcasterMap(int reserveSubstreams) {
+        return Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1)
+                .addAllDepth(List.of(0, 0, 0, 0)).setReserveSubstreams(reserveSubstreams)).build();
+    }
+
+    private static List<Subscribe> lastResortSubscribes(EngineHarness h) {
+        return h.sentTo(5).stream().filter(Control::hasSubscribe).map(Control::getSubscribe)
+                .filter(Subscribe::getLastResort).toList();
+    }
+
+    private static void subscribe(EngineHarness h, long peer, int k, boolean lastResort, long nowNs) {
+        h.control(peer, Control.newBuilder().setSubscribe(
+                Subscribe.newBuilder().setSubstream(k).setLastResort(lastResort)).build(), nowNs);
+    }
+
+    private static SubscribeReply lastReply(EngineHarness h, long peer) {
+        List<Control> to = h.sentTo(peer);
+        for (int i = to.size() - 1; i >= 0; i--) {
+            if (to.get(i).hasSubscribeReply()) {
+                return to.get(i).getSubscribeReply();
+            }
+        }
+        throw new AssertionError("no subscribe reply sent to peer " + peer);
+    }
+
+    private static InetSocketAddress addr(int i) {
+        return new InetSocketAddress("198.51.100." + i, 7000);
+    }
+}
