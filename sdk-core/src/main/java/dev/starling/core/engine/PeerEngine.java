@@ -106,9 +106,6 @@ public final class PeerEngine {
     private static final long RESERVE_TURN_NS = 10_000_000_000L;
     private static final long RESERVE_IDLE_NS = 5_000_000_000L;
     private static final int MAX_RESERVE_SLOTS = 65_536;
-    // A reserve child hands its slot back for a neighbour this shallow at most: a deep parent in a short swarm
-    // would soon leave it detached again (and the reserve would churn).
-    private static final int RESERVE_LEAVE_DEPTH = 4;
 
     private final ChannelId channel;
     private final byte[] channelKey;
@@ -1832,8 +1829,7 @@ public final class PeerEngine {
             // Attach whenever detached; switch only for a clearly shallower parent with a free slot, or off the
             // broadcaster's reserve to any neighbour with room.
             boolean onReserve = (reserveParentMask & (1 << k)) != 0;
-            if (cur == null || best.depth[k] + 1 < cur.depth[k]
-                    || (onReserve && !best.broadcaster && best.depth[k] < RESERVE_LEAVE_DEPTH)) {
+            if (cur == null || best.depth[k] + 1 < cur.depth[k] || (onReserve && !best.broadcaster)) {
                 best.pendingMask |= 1 << k;
                 best.pendingSinceNs[k] = nowNs;
                 sendControl(best, Control.newBuilder().setSubscribe(
