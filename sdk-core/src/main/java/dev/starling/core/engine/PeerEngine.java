@@ -103,6 +103,9 @@ public final class PeerEngine {
     // one; and the most reserve slots when the broadcaster's upload is unlimited.
     private static final long RESERVE_AFTER_NS = 5_000_000_000L;
     private static final long RESERVE_AFTER_JOIN_NS = 10_000_000_000L;
+    // ... and only while that tree's pieces come late (within a third of the delay, or missed) this recently:
+    // pulled from neighbours in time, a detached tree costs the broadcaster nothing.
+    private static final long RESERVE_STRAIN_NS = 2_000_000_000L;
     private static final long RESERVE_TURN_NS = 10_000_000_000L;
     private static final long RESERVE_IDLE_NS = 5_000_000_000L;
     private static final int MAX_RESERVE_SLOTS = 65_536;
@@ -175,6 +178,7 @@ public final class PeerEngine {
     private final int[] childrenPerSubstream;
     private final int primarySubstream;
     private final long[] detachedSinceNs;
+    private final long[] strainedAtNs; // per substream: when a piece of it last came within a third of the delay
     private int reserveParentMask; // substreams whose parent is the broadcaster's reserve
 
     // Broadcaster: last-resort slots beyond its tree roots, sized from its upload capacity.
@@ -268,6 +272,8 @@ public final class PeerEngine {
         this.primarySubstream = random.nextInt(substreams);
         this.detachedSinceNs = new long[substreams];
         Arrays.fill(detachedSinceNs, nowNs);
+        this.strainedAtNs = new long[substreams];
+        Arrays.fill(strainedAtNs, Long.MIN_VALUE / 2);
         this.reserveSlots = isBroadcaster && strategy == Strategy.DEFAULT ? reserveSlots(cfg, uploadCapacityBps) : 0;
         Arrays.fill(depth, isBroadcaster ? 0 : DETACHED);
         this.joinedNs = nowNs;
@@ -975,6 +981,9 @@ public final class PeerEngine {
             offsetUs = piece.publishTimeUs() - nowUs;
             offsetKnown = true;
         }
+        if (!piece.isEndOfStream() && piece.publishTimeUs() + playoutUs - playoutUs / 3 < nowUs + offsetUs) {
+            strainedAtNs[substream(seq)] = nowNs; // it came with less than a third of the delay to spare
+        }
         if (!piece.isEndOfStream() && piece.publishTimeUs() + playoutUs < nowUs + offsetUs) {
             if (started && seq >= nextPlaySeq) {
                 counters.piecesLate++; // wanted, but past its deadline: it can no longer be played
@@ -1255,6 +1264,9 @@ public final class PeerEngine {
                 return;
             }
             long to = nextHeld - 1;
+            for (long s = from; s <= to && s < from + substreams; s++) {
+                strainedAtNs[substream(s)] = nowNs;
+            }
             counters.piecesMissed += to - from + 1;
             out.gap(new Gap(epoch, from, to, Gap.Reason.MISSED_DEADLINE));
             nextPlaySeq = nextHeld;
@@ -1655,11 +1667,16 @@ public final class PeerEngine {
             return -1; // while trees form around a newcomer, detachment says nothing about a shortage
         }
         for (int k = 0; k < substreams; k++) {
-            if (parent[k] == null && nowNs - detachedSinceNs[k] >= RESERVE_AFTER_NS && !roomAmongNeighbours(k, nowNs)) {
+            if (needsReserveIn(k, nowNs)) {
                 return k;
             }
         }
         return -1;
+    }
+
+    private boolean needsReserveIn(int k, long nowNs) {
+        return parent[k] == null && nowNs - detachedSinceNs[k] >= RESERVE_AFTER_NS
+                && nowNs - strainedAtNs[k] <= RESERVE_STRAIN_NS && !roomAmongNeighbours(k, nowNs);
     }
 
     private boolean roomAmongNeighbours(int k, long nowNs) {
@@ -1840,7 +1857,7 @@ public final class PeerEngine {
 
     /** Detached in k long enough with no neighbour offering room: asks the broadcaster's reserve, if it has one. */
     private void askReserve(int k, long nowNs) {
-        if (needsReserve(nowNs) < 0 || parent[k] != null || nowNs - detachedSinceNs[k] < RESERVE_AFTER_NS) {
+        if (needsReserve(nowNs) < 0 || !needsReserveIn(k, nowNs)) {
             return;
         }
         for (Peer b : peers) {

@@ -3,6 +3,10 @@ package dev.starling.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.api.ChannelKeys;
+import dev.starling.api.spi.Payload;
+import dev.starling.core.piece.Piece;
+import dev.starling.core.piece.PieceSigner;
+import dev.starling.core.wire.PieceCodec;
 import dev.starling.core.wire.proto.BufferMap;
 import dev.starling.core.wire.proto.Control;
 import dev.starling.core.wire.proto.Subscribe;
@@ -96,21 +100,47 @@ class ReserveTest {
     }
 
     @Test
-    void aViewerAsksTheReserveOnlyAfterTreesHadTimeToFormAndNoNeighbourHasRoom() {
+    void aViewerAsksTheReserveOnlyAfterTreesHadTimeToFormAndOnlyForATreeWhosePiecesComeLate() {
         EngineHarness v = new EngineHarness(keys);
+        PieceSigner signer = new PieceSigner(keys);
         v.connectPeer(5, addr(5), false, true, 0, 0, 0); // the broadcaster, its roots full, its reserve open
         v.control(5, broadcasterMap(0xF), 0);
-        for (long t = 0; t < 9 * S; t += S / 4) {
+        for (int seq = 0; seq < 5; seq++) {
+            piece(v, signer, seq, 0, 0); // they set the clock: pulled in time, and nothing missed
+        }
+        for (long t = 0; t < 12 * S; t += S / 4) {
             v.engine.onTimer(t);
             if (t % S == 0) {
                 v.control(5, broadcasterMap(0xF), t);
             }
         }
-        assertThat(lastResortSubscribes(v)).as("too soon after joining").isEmpty();
-        for (long t = 9 * S; t < 11 * S; t += S / 4) {
+        assertThat(lastResortSubscribes(v)).as("detached in every tree, but nothing came late").isEmpty();
+        // A piece of substream 1 arrives 2.5 s after it was published: within a third of the 3 s delay.
+        piece(v, signer, 5, 12 * S - 2_500_000_000L, 12 * S);
+        for (long t = 12 * S; t < 13 * S; t += S / 4) {
             v.engine.onTimer(t);
         }
-        assertThat(lastResortSubscribes(v)).isNotEmpty();
+        assertThat(lastResortSubscribes(v)).extracting(Subscribe::getSubstream).containsExactly(1);
+    }
+
+    @Test
+    void theJoinGateHoldsEvenWhenPiecesComeLate() {
+        EngineHarness v = new EngineHarness(keys);
+        PieceSigner signer = new PieceSigner(keys);
+        v.connectPeer(5, addr(5), false, true, 0, 0, 0);
+        v.control(5, broadcasterMap(0xF), 0);
+        piece(v, signer, 0, 0, 0);
+        for (long t = 0; t < 9 * S; t += S / 4) {
+            piece(v, signer, 5 + 4 * (t / (S / 4)), t - 2_500_000_000L, t); // substream 1, always late
+            v.engine.onTimer(t);
+        }
+        assertThat(lastResortSubscribes(v)).as("too soon after joining").isEmpty();
+    }
+
+    private static void piece(EngineHarness v, PieceSigner signer, long seq, long publishNs, long nowNs) {
+        Piece p = signer.sign(1, seq, Math.max(0, publishNs / 1000), seq == 0 ? Piece.FLAG_RANDOM_ACCESS_POINT : 0,
+                Payload.wrap(new byte[1000]));
+        v.engine.onFrame(5, PieceCodec.encodeHeader(p), p.payload(), nowNs);
     }
 
     @Test
