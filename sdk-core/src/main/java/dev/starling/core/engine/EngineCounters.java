@@ -23,11 +23,14 @@ public final class EngineCounters {
     long peersRotated;
     long reserveAdmitted;
     long reserveTurnsEnded;
+    long reserveHandedBack;
 
     /** @return broadcaster: reserve slots given to viewers that found no room among their neighbours */
     public long reserveAdmitted() { return reserveAdmitted; }
     /** @return broadcaster: reserve slots taken back, after a turn, for a viewer that waited */
     public long reserveTurnsEnded() { return reserveTurnsEnded; }
+    /** @return viewer: reserve slots handed back after a hold, to see whether neighbours keep the tree fed */
+    public long reserveHandedBack() { return reserveHandedBack; }
     /** @return neighbours let go to make room for a parent in a tree where the node had none */
     public long peersRotated() { return peersRotated; }
     /** @return payload bytes uploaded */

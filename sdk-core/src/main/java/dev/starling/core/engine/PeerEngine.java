@@ -101,13 +101,18 @@ public final class PeerEngine {
     // before it asks the broadcaster for a last-resort slot; how long a reserve child keeps its slot when others
     // wait for one (turns share a shortfall evenly); how long a peer that came for the reserve may stay without
     // one; and the most reserve slots when the broadcaster's upload is unlimited.
-    private static final long RESERVE_AFTER_NS = 5_000_000_000L;
+    private static final long RESERVE_AFTER_NS = 2_000_000_000L;
     private static final long RESERVE_AFTER_JOIN_NS = 10_000_000_000L;
-    // ... and only while that tree's pieces come late (within a third of the delay, or missed) this recently:
-    // pulled from neighbours in time, a detached tree costs the broadcaster nothing.
+    // ... and only while that tree's pieces are lost (missed, or come too late) this recently: pulled from
+    // neighbours in time, a detached tree costs the broadcaster nothing.
     private static final long RESERVE_STRAIN_NS = 2_000_000_000L;
     private static final long RESERVE_TURN_NS = 10_000_000_000L;
     private static final long RESERVE_IDLE_NS = 5_000_000_000L;
+    // A viewer hands a reserve slot back after this long (unless it feeds children in that tree) and sees whether
+    // its neighbours now keep it fed in time:
+    // in a swarm with room elsewhere they do, and the reserve costs nothing more; in a short one the tree's pieces
+    // soon come late again and it asks anew.
+    private static final long RESERVE_HOLD_NS = 15_000_000_000L;
     private static final int MAX_RESERVE_SLOTS = 65_536;
 
     private final ChannelId channel;
@@ -178,8 +183,9 @@ public final class PeerEngine {
     private final int[] childrenPerSubstream;
     private final int primarySubstream;
     private final long[] detachedSinceNs;
-    private final long[] strainedAtNs; // per substream: when a piece of it last came within a third of the delay
+    private final long[] strainedAtNs; // per substream: when a piece of it last came too late or was missed
     private int reserveParentMask; // substreams whose parent is the broadcaster's reserve
+    private final long[] reserveParentSinceNs;
 
     // Broadcaster: last-resort slots beyond its tree roots, sized from its upload capacity.
     private final int reserveSlots;
@@ -272,6 +278,7 @@ public final class PeerEngine {
         this.primarySubstream = random.nextInt(substreams);
         this.detachedSinceNs = new long[substreams];
         Arrays.fill(detachedSinceNs, nowNs);
+        this.reserveParentSinceNs = new long[substreams];
         this.strainedAtNs = new long[substreams];
         Arrays.fill(strainedAtNs, Long.MIN_VALUE / 2);
         this.reserveSlots = isBroadcaster && strategy == Strategy.DEFAULT ? reserveSlots(cfg, uploadCapacityBps) : 0;
@@ -981,10 +988,8 @@ public final class PeerEngine {
             offsetUs = piece.publishTimeUs() - nowUs;
             offsetKnown = true;
         }
-        if (!piece.isEndOfStream() && piece.publishTimeUs() + playoutUs - playoutUs / 3 < nowUs + offsetUs) {
-            strainedAtNs[substream(seq)] = nowNs; // it came with less than a third of the delay to spare
-        }
         if (!piece.isEndOfStream() && piece.publishTimeUs() + playoutUs < nowUs + offsetUs) {
+            strainedAtNs[substream(seq)] = nowNs; // it came too late to play
             if (started && seq >= nextPlaySeq) {
                 counters.piecesLate++; // wanted, but past its deadline: it can no longer be played
             }
@@ -1739,6 +1744,7 @@ public final class PeerEngine {
                 p.parentMask |= bit;
                 if (r.getReserve() && p.broadcaster) {
                     reserveParentMask |= bit;
+                    reserveParentSinceNs[k] = nowNs;
                 }
                 depth[k] = p.depth[k] >= MAX_DEPTH ? DETACHED : p.depth[k] + 1;
                 lastPushNs[k] = nowNs;
@@ -1805,7 +1811,15 @@ public final class PeerEngine {
             if (cur != null) {
                 boolean detached = cur.depth[k] >= MAX_DEPTH;
                 boolean stalled = nowNs - lastPushNs[k] > stallNs && !ended && !epochStale(nowNs);
-                if (detached || stalled) {
+                // Not while it feeds children there: its whole subtree would be cut off with it.
+                boolean heldLongEnough = (reserveParentMask & (1 << k)) != 0 && childrenPerSubstream[k] == 0
+                        && nowNs - reserveParentSinceNs[k] >= RESERVE_HOLD_NS;
+                if (heldLongEnough) {
+                    counters.reserveHandedBack++;
+                    unsubscribe(cur, k);
+                    clearParent(k, nowNs);
+                    cur = null;
+                } else if (detached || stalled) {
                     unsubscribe(cur, k);
                     cur.rejectedUntilNs[k] = nowNs + REJECT_BACKOFF_NS;
                     clearParent(k, nowNs);

@@ -100,7 +100,7 @@ class ReserveTest {
     }
 
     @Test
-    void aViewerAsksTheReserveOnlyAfterTreesHadTimeToFormAndOnlyForATreeWhosePiecesComeLate() {
+    void aViewerAsksTheReserveOnlyAfterTreesHadTimeToFormAndOnlyForATreeWhosePiecesAreLost() {
         EngineHarness v = new EngineHarness(keys);
         PieceSigner signer = new PieceSigner(keys);
         v.connectPeer(5, addr(5), false, true, 0, 0, 0); // the broadcaster, its roots full, its reserve open
@@ -114,9 +114,9 @@ class ReserveTest {
                 v.control(5, broadcasterMap(0xF), t);
             }
         }
-        assertThat(lastResortSubscribes(v)).as("detached in every tree, but nothing came late").isEmpty();
-        // A piece of substream 1 arrives 2.5 s after it was published: within a third of the 3 s delay.
-        piece(v, signer, 5, 12 * S - 2_500_000_000L, 12 * S);
+        assertThat(lastResortSubscribes(v)).as("detached in every tree, but nothing lost").isEmpty();
+        // A piece of substream 1 arrives 3.5 s after it was published: past the 3 s delay, too late to play.
+        piece(v, signer, 5, 12 * S - 3_500_000_000L, 12 * S);
         for (long t = 12 * S; t < 13 * S; t += S / 4) {
             v.engine.onTimer(t);
         }
@@ -131,7 +131,7 @@ class ReserveTest {
         v.control(5, broadcasterMap(0xF), 0);
         piece(v, signer, 0, 0, 0);
         for (long t = 0; t < 9 * S; t += S / 4) {
-            piece(v, signer, 5 + 4 * (t / (S / 4)), t - 2_500_000_000L, t); // substream 1, always late
+            piece(v, signer, 5 + 4 * (t / (S / 4)), t - 3_500_000_000L, t); // substream 1, always too late
             v.engine.onTimer(t);
         }
         assertThat(lastResortSubscribes(v)).as("too soon after joining").isEmpty();
