@@ -68,6 +68,11 @@ final class Peer {
         this.rejectedUntilNs = new long[substreams];
     }
 
+    /** The substreams in which it is our child in a tree proper (a broadcaster's reserve slots aside). */
+    int treeChildMask() {
+        return childMask & ~reserveMask;
+    }
+
     /** Spends a peer-exchange token; @return false when it sends faster than one per {@code intervalNs}. */
     boolean takePexToken(long nowNs, long intervalNs) {
         if (intervalNs <= 0) {

@@ -97,22 +97,19 @@ public final class PeerEngine {
     private static final int DETACHED_BOOST = 2;
     /** Most neighbours forwarding its own substream a viewer keeps: the rest of its table is for the other trees. */
     private static final int SAME_TREE_MAX = 12;
-    // The broadcaster's reserve: how long a viewer stays detached in a tree, with no neighbour offering room,
-    // before it asks the broadcaster for a last-resort slot; how long a reserve child keeps its slot when others
-    // wait for one (turns share a shortfall evenly); how long a peer that came for the reserve may stay without
-    // one; and the most reserve slots when the broadcaster's upload is unlimited.
+    // The broadcaster's reserve. A viewer asks it for a last-resort slot in a tree once it has had no parent there
+    // for RESERVE_AFTER_NS with no neighbour offering room, has lost pieces of that tree within RESERVE_STRAIN_NS
+    // (pulled from neighbours in time, a detached tree costs the broadcaster nothing), and joined at least
+    // RESERVE_AFTER_JOIN_NS ago (while trees form, detachment says nothing about a shortage). It hands the slot back
+    // after RESERVE_HOLD_NS unless it feeds children there, to see whether its neighbours now keep it fed. A full
+    // reserve takes turns of RESERVE_TURN_NS, so a shortfall falls evenly; a peer that came for it may stay
+    // RESERVE_IDLE_NS without a slot; MAX_RESERVE_SLOTS bounds it when the broadcaster's upload is unlimited.
     private static final long RESERVE_AFTER_NS = 2_000_000_000L;
-    private static final long RESERVE_AFTER_JOIN_NS = 10_000_000_000L;
-    // ... and only while that tree's pieces are lost (missed, or come too late) this recently: pulled from
-    // neighbours in time, a detached tree costs the broadcaster nothing.
     private static final long RESERVE_STRAIN_NS = 2_000_000_000L;
+    private static final long RESERVE_AFTER_JOIN_NS = 10_000_000_000L;
+    private static final long RESERVE_HOLD_NS = 15_000_000_000L;
     private static final long RESERVE_TURN_NS = 10_000_000_000L;
     private static final long RESERVE_IDLE_NS = 5_000_000_000L;
-    // A viewer hands a reserve slot back after this long (unless it feeds children in that tree) and sees whether
-    // its neighbours now keep it fed in time:
-    // in a swarm with room elsewhere they do, and the reserve costs nothing more; in a short one the tree's pieces
-    // soon come late again and it asks anew.
-    private static final long RESERVE_HOLD_NS = 15_000_000_000L;
     private static final int MAX_RESERVE_SLOTS = 65_536;
 
     private final ChannelId channel;
@@ -281,7 +278,7 @@ public final class PeerEngine {
         this.reserveParentSinceNs = new long[substreams];
         this.strainedAtNs = new long[substreams];
         Arrays.fill(strainedAtNs, Long.MIN_VALUE / 2);
-        this.reserveSlots = isBroadcaster && strategy == Strategy.DEFAULT ? reserveSlots(cfg, uploadCapacityBps) : 0;
+        this.reserveSlots = isBroadcaster && strategy == Strategy.DEFAULT ? reserveSlotsFor(uploadCapacityBps) : 0;
         Arrays.fill(depth, isBroadcaster ? 0 : DETACHED);
         this.joinedNs = nowNs;
         this.nextTickNs = nowNs;
@@ -299,13 +296,12 @@ public final class PeerEngine {
      * The broadcaster's reserve: what its upload holds beyond its tree roots and its repair share, in substream
      * slots. When viewers together upload less than the stream needs, this is what covers the deficit.
      */
-    private static int reserveSlots(EngineConfig cfg, long uploadCapacityBps) {
+    private int reserveSlotsFor(long uploadCapacityBps) {
         if (uploadCapacityBps >= Long.MAX_VALUE / 16) {
             return MAX_RESERVE_SLOTS;
         }
-        long substreamBps = Math.max(1, cfg.stream().bitrateHintBps() / cfg.substreams());
-        long slots = uploadCapacityBps / substreamBps - (long) cfg.substreams() * cfg.serverFanout()
-                - (long) Math.ceil(cfg.serverRepairShare() * cfg.substreams());
+        long slots = uploadCapacityBps / substreamBps - (long) substreams * cfg.serverFanout()
+                - (long) Math.ceil(cfg.serverRepairShare() * substreams);
         return (int) Math.max(0, Math.min(MAX_RESERVE_SLOTS, slots));
     }
 
@@ -1504,8 +1500,7 @@ public final class PeerEngine {
                 } else if (lastResort) {
                     // The reserve, never a root's place: displacing a root would cut off its whole subtree.
                     if (!switching && admitToReserve(p, k, nowNs)) {
-                        sendControl(p, Control.newBuilder().setSubscribeReply(SubscribeReply.newBuilder()
-                                .setSubstream(k).setAccepted(true).setReserve(true)).build());
+                        replySubscribe(p, k, true, true);
                         return;
                     }
                 } else if (spread && p.primarySubstream == k && leafChildIn(k) != null) {
@@ -1567,7 +1562,7 @@ public final class PeerEngine {
     /** A child in substream k that does not forward k (its primary is another), or null. Reserve slots aside. */
     private Peer leafChildIn(int k) {
         for (Peer c : peers) {
-            if (((c.childMask & ~c.reserveMask) & (1 << k)) != 0 && c.primarySubstream != k) {
+            if ((c.treeChildMask() & (1 << k)) != 0 && c.primarySubstream != k) {
                 return c;
             }
         }
@@ -1577,7 +1572,7 @@ public final class PeerEngine {
     /** A child in substream k that uploads nothing, or null. */
     private Peer freeRiderChildIn(int k) {
         for (Peer c : peers) {
-            if (((c.childMask & ~c.reserveMask) & (1 << k)) != 0 && !contributes(c)) {
+            if ((c.treeChildMask() & (1 << k)) != 0 && !contributes(c)) {
                 return c;
             }
         }
@@ -1663,14 +1658,10 @@ public final class PeerEngine {
     }
 
     /**
-     * A substream in which this viewer has had no parent for {@link #RESERVE_AFTER_NS} while no neighbour offers
-     * room, so that only the broadcaster's reserve can feed it; or -1.
+     * A substream in which this viewer needs the broadcaster's reserve (see {@link #RESERVE_AFTER_NS}): no parent,
+     * no neighbour offering room, pieces being lost; or -1.
      */
     private int needsReserve(long nowNs) {
-        if (isBroadcaster || strategy != Strategy.DEFAULT || ended || slotCapacity == 0
-                || nowNs - joinedNs < RESERVE_AFTER_JOIN_NS) {
-            return -1; // while trees form around a newcomer, detachment says nothing about a shortage
-        }
         for (int k = 0; k < substreams; k++) {
             if (needsReserveIn(k, nowNs)) {
                 return k;
@@ -1680,7 +1671,8 @@ public final class PeerEngine {
     }
 
     private boolean needsReserveIn(int k, long nowNs) {
-        return parent[k] == null && nowNs - detachedSinceNs[k] >= RESERVE_AFTER_NS
+        return !isBroadcaster && strategy == Strategy.DEFAULT && !ended && slotCapacity > 0
+                && nowNs - joinedNs >= RESERVE_AFTER_JOIN_NS && parent[k] == null && nowNs - detachedSinceNs[k] >= RESERVE_AFTER_NS
                 && nowNs - strainedAtNs[k] <= RESERVE_STRAIN_NS && !roomAmongNeighbours(k, nowNs);
     }
 
@@ -1708,7 +1700,7 @@ public final class PeerEngine {
     private Peer weakestChildIn(int k, Peer requester, long nowNs, boolean mustBeBetter) {
         Peer worst = null;
         for (Peer c : peers) {
-            if (((c.childMask & ~c.reserveMask) & (1 << k)) == 0 || c == requester || nowNs - c.childSinceNs < PROTECT_CHILD_NS) {
+            if ((c.treeChildMask() & (1 << k)) == 0 || c == requester || nowNs - c.childSinceNs < PROTECT_CHILD_NS) {
                 continue;
             }
             if (worst == null || merit(c) < merit(worst)) {
@@ -1727,8 +1719,12 @@ public final class PeerEngine {
     }
 
     private void replySubscribe(Peer p, int k, boolean accepted) {
+        replySubscribe(p, k, accepted, false);
+    }
+
+    private void replySubscribe(Peer p, int k, boolean accepted, boolean reserve) {
         sendControl(p, Control.newBuilder().setSubscribeReply(
-                SubscribeReply.newBuilder().setSubstream(k).setAccepted(accepted)).build());
+                SubscribeReply.newBuilder().setSubstream(k).setAccepted(accepted).setReserve(reserve)).build());
     }
 
     private void onSubscribeReply(Peer p, SubscribeReply r, long nowNs) throws WireException {
@@ -1871,7 +1867,7 @@ public final class PeerEngine {
 
     /** Detached in k long enough with no neighbour offering room: asks the broadcaster's reserve, if it has one. */
     private void askReserve(int k, long nowNs) {
-        if (needsReserve(nowNs) < 0 || !needsReserveIn(k, nowNs)) {
+        if (!needsReserveIn(k, nowNs)) {
             return;
         }
         for (Peer b : peers) {
