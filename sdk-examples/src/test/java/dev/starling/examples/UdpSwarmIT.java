@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A broadcaster and 30 viewers for 20 s at 2 Mbit/s over the {@code udp} transport on loopback, through the public
- * API, with Netty's leak detector at PARANOID. {@link UdpLossSwarmIT} does the same with 5% of datagrams dropped.
+ * API, at Netty's default leak level (sampled; {@link UdpSwarmLeakIT} tracks every buffer of a smaller swarm).
+ * {@link UdpLossSwarmIT} does the same with 5% of datagrams dropped.
  */
 class UdpSwarmIT {
     static final StreamConfig STREAM = StreamConfig.builder().bitrateHintBps(2_000_000).build();
@@ -30,7 +31,7 @@ class UdpSwarmIT {
     }
 
     private static void assertNoLeaks() {
-        assertThat(RecordingLeakDetector.installed()).isTrue();
+        assertThat(RecordingLeakDetector.recording()).as("leak detector installed (sampling)").isTrue();
         assertThat(RecordingLeakDetector.collectAndReport()).as("Netty buffer leaks").isEmpty();
     }
 }

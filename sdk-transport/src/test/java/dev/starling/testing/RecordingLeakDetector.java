@@ -20,10 +20,15 @@ public final class RecordingLeakDetector<T> extends ResourceLeakDetector<T> {
         super(resourceType, samplingInterval);
     }
 
-    /** @return whether this detector is the one Netty uses (the build set it up) */
+    /** @return whether this detector is the one Netty uses (the build set it up) and tracks every buffer */
     public static boolean installed() {
+        return recording() && ResourceLeakDetector.getLevel() == Level.PARANOID;
+    }
+
+    /** @return whether this detector is the one Netty uses, at any level (below PARANOID it samples buffers) */
+    public static boolean recording() {
         return RecordingLeakDetector.class.getName().equals(System.getProperty("io.netty.customResourceLeakDetector"))
-                && ResourceLeakDetector.getLevel() == Level.PARANOID;
+                && ResourceLeakDetector.isEnabled();
     }
 
     /** @return the leaks reported so far in this JVM */
