@@ -24,6 +24,8 @@ public final class EngineCounters {
     long reserveAdmitted;
     long reserveTurnsEnded;
     long reserveHandedBack;
+    long neighboursReplacedByStronger;
+    long rootsReplaced;
 
     /** @return broadcaster: reserve slots given to viewers that found no room among their neighbours */
     public long reserveAdmitted() { return reserveAdmitted; }
@@ -31,6 +33,10 @@ public final class EngineCounters {
     public long reserveTurnsEnded() { return reserveTurnsEnded; }
     /** @return viewer: reserve slots handed back after a hold, to see whether neighbours keep the tree fed */
     public long reserveHandedBack() { return reserveHandedBack; }
+    /** @return broadcaster: neighbours holding no slot let go for a newcomer that uploads at least twice as much */
+    public long neighboursReplacedByStronger() { return neighboursReplacedByStronger; }
+    /** @return broadcaster: tree roots that made way for a neighbour forwarding that tree with clearly more upload */
+    public long rootsReplaced() { return rootsReplaced; }
     /** @return neighbours let go to make room for a parent in a tree where the node had none */
     public long peersRotated() { return peersRotated; }
     /** @return payload bytes uploaded */

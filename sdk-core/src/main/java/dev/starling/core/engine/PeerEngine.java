@@ -78,6 +78,14 @@ public final class PeerEngine {
     private static final int MAX_BUFFER_MAP_BYTES = 1_024;
     private static final long BAN_NS = 600_000_000_000L;
     private static final long PROTECT_CHILD_NS = 10_000_000_000L;
+    /**
+     * The broadcaster's roots: a root makes way for a neighbour forwarding its tree with clearly more upload once it
+     * has been root this long. Each tree's root is its one node fed straight from the broadcaster, so its fanout
+     * sets the width of every level below it: a 0.5x root under a 10-slot tree costs everyone a hop.
+     */
+    private static final long ROOT_PROTECT_NS = 2_000_000_000L;
+    /** Declared upload counts for no more than this many bitrates when ranking peers: the claim is unchecked. */
+    private static final long MERIT_CAP_BITRATES = 4;
     private static final long REJECT_BACKOFF_NS = 2_000_000_000L;
     private static final long SUBSCRIBE_TIMEOUT_NS = 1_500_000_000L;
     private static final long RECONNECT_BROADCASTER_NS = 2_000_000_000L;
@@ -607,6 +615,18 @@ public final class PeerEngine {
             limit += reserveSlots; // it leaves again if it holds no reserve slot soon (dropIdleReserveSeekers)
         }
         boolean unlimited = isBroadcaster && strategy == Strategy.CLIENT_SERVER;
+        if (isBroadcaster && handshaken > limit && !unlimited && !p.seeksReserve) {
+            // The broadcaster's neighbours are where its tree roots come from: a newcomer that uploads at least
+            // twice as much takes the place of one that holds no slot (it gets addresses to go on with).
+            Peer weaker = weakerNeighbourThan(p);
+            if (weaker != null) {
+                counters.neighboursReplacedByStronger++;
+                sendPeerExchange(weaker, nowNs);
+                sendControl(weaker, Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason("full")).build());
+                dropPeer(weaker, "making room for a neighbour that uploads more", false, nowNs);
+                handshaken--;
+            }
+        }
         if ((handshaken > limit || tooManyInTree(p)) && !p.broadcaster && !unlimited) {
             sendPeerExchange(p, nowNs);
             sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder()
@@ -618,6 +638,39 @@ public final class PeerEngine {
         if (isBroadcaster || p.inbound) {
             sendPeerExchange(p, nowNs);
         }
+    }
+
+    /** Broadcaster: the weakest neighbour that holds no slot and uploads at most half what p says it does, or null. */
+    private Peer weakerNeighbourThan(Peer p) {
+        Peer weakest = null;
+        for (Peer q : peers) {
+            if (q == p || !q.handshaken || q.broadcaster || q.childMask != 0 || q.seeksReserve
+                    || merit(q) * 2 > merit(p)) {
+                continue;
+            }
+            if (weakest == null || merit(q) < merit(weakest)) {
+                weakest = q;
+            }
+        }
+        return weakest;
+    }
+
+    /**
+     * Broadcaster: whether a neighbour that forwards k and holds no slot would be a clearly better root of k than the
+     * weakest root there (past its protection). It then advertises k as displaceable, and that neighbour's subscribe
+     * takes the root's place ({@link #weakestChildIn}).
+     */
+    private boolean strongerRootAround(int k, long nowNs) {
+        Peer root = weakestChildIn(k, null, nowNs, false);
+        if (root == null) {
+            return false;
+        }
+        for (Peer q : peers) {
+            if (q.handshaken && !q.broadcaster && q.primarySubstream == k && q.childMask == 0 && clearlyBetter(q, root)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -1363,7 +1416,7 @@ public final class PeerEngine {
         b.setOpenSubstreams(open);
         int displaceable = 0;
         for (int k = 0; k < substreams; k++) {
-            if (leafChildIn(k) != null) {
+            if (leafChildIn(k) != null || (isBroadcaster && strongerRootAround(k, nowNs))) {
                 displaceable |= 1 << k;
             }
         }
@@ -1512,6 +1565,7 @@ public final class PeerEngine {
                 } else if (spread) {
                     Peer victim = weakestChildIn(k, p, nowNs, true);
                     if (victim != null) {
+                        counters.rootsReplaced++;
                         removeChild(victim, k);
                         replySubscribe(victim, k, false);
                         accept = true;
@@ -1696,11 +1750,13 @@ public final class PeerEngine {
                 | (slotCapacity > 0 ? p.freeRiderSubstreams : 0);
     }
 
-    /** Broadcaster: a child of substream k the requester should replace, else null. */
+    /** The child of substream k, settled past its protection, with the least merit; null if none or if
+     * {@code mustBeBetter} and the requester is not clearly better. */
     private Peer weakestChildIn(int k, Peer requester, long nowNs, boolean mustBeBetter) {
+        long protectNs = isBroadcaster ? ROOT_PROTECT_NS : PROTECT_CHILD_NS;
         Peer worst = null;
         for (Peer c : peers) {
-            if ((c.treeChildMask() & (1 << k)) == 0 || c == requester || nowNs - c.childSinceNs < PROTECT_CHILD_NS) {
+            if ((c.treeChildMask() & (1 << k)) == 0 || c == requester || nowNs - c.childSinceNs < protectNs) {
                 continue;
             }
             if (worst == null || merit(c) < merit(worst)) {
@@ -1710,12 +1766,18 @@ public final class PeerEngine {
         if (worst == null) {
             return null;
         }
-        return !mustBeBetter || merit(requester) > merit(worst) * 1.25 + 1 ? worst : null;
+        return !mustBeBetter || clearlyBetter(requester, worst) ? worst : null;
+    }
+
+    private boolean clearlyBetter(Peer candidate, Peer incumbent) {
+        return merit(candidate) > merit(incumbent) * 1.25 + 1;
     }
 
     private double merit(Peer p) {
-        // The broadcaster receives nothing, so it ranks by declared capacity: strong uploaders near the roots.
-        return isBroadcaster ? p.declaredUploadBps : p.receivedScore;
+        // The broadcaster receives nothing, so it ranks by declared capacity (capped: it is the peer's own word):
+        // strong uploaders near the roots.
+        return isBroadcaster ? Math.min(p.declaredUploadBps, MERIT_CAP_BITRATES * cfg.stream().bitrateHintBps())
+                : p.receivedScore;
     }
 
     private void replySubscribe(Peer p, int k, boolean accepted) {
