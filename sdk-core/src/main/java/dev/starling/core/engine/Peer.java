@@ -34,6 +34,7 @@ final class Peer {
     long[] rejectedUntilNs;
     long childSinceNs;
     int freeRiderSubstreams; // from its buffer map: full there, but a child uploads nothing
+    int feedingSubstreams;   // from its buffer map: it has children of its own there
 
     // The broadcaster's reserve. On the broadcaster: the peer came asking for a reserve slot, the substreams in
     // which it holds one, since when it has held one, and when it last held one. On a viewer, of the

@@ -89,6 +89,12 @@ public final class PeerEngine {
     private static final long REJECT_BACKOFF_NS = 2_000_000_000L;
     private static final long SUBSCRIBE_TIMEOUT_NS = 1_500_000_000L;
     private static final long RECONNECT_BROADCASTER_NS = 2_000_000_000L;
+    /**
+     * A viewer cut off from its parent in a tree, with children of its own there, reattaches for this long only to
+     * a neighbour no deeper than it was: its descendants may not have heard yet and still advertise the depths they
+     * had under it, and attaching to one would close a loop that cuts the whole subtree off.
+     */
+    private static final long REATTACH_SAFE_NS = 1_000_000_000L;
     /** A viewer starts once every substream has a push parent, or after this long regardless. */
     private static final long START_WITHOUT_TREES_NS = 6_000_000_000L;
     private static final long HANDSHAKE_TIMEOUT_NS = 5_000_000_000L;
@@ -188,6 +194,7 @@ public final class PeerEngine {
     private final int[] childrenPerSubstream;
     private final int primarySubstream;
     private final long[] detachedSinceNs;
+    private final int[] depthBeforeLoss; // per substream: the depth it had when it last lost its parent
     private final long[] strainedAtNs; // per substream: when a piece of it last came too late or was missed
     private int reserveParentMask; // substreams whose parent is the broadcaster's reserve
     private final long[] reserveParentSinceNs;
@@ -282,6 +289,7 @@ public final class PeerEngine {
         this.childrenPerSubstream = new int[substreams];
         this.primarySubstream = random.nextInt(substreams);
         this.detachedSinceNs = new long[substreams];
+        this.depthBeforeLoss = new int[substreams];
         Arrays.fill(detachedSinceNs, nowNs);
         this.reserveParentSinceNs = new long[substreams];
         this.strainedAtNs = new long[substreams];
@@ -1408,26 +1416,32 @@ public final class PeerEngine {
         }
         b.setFreeSlots(freeSlots());
         int open = 0;
+        int displaceable = 0;
+        int riders = 0;
         for (int k = 0; k < substreams; k++) {
+            if (onReserveIn(k)) {
+                continue;
+            }
             if (wouldAccept(k)) {
                 open |= 1 << k;
             }
-        }
-        b.setOpenSubstreams(open);
-        int displaceable = 0;
-        for (int k = 0; k < substreams; k++) {
             if (leafChildIn(k) != null || (isBroadcaster && strongerRootAround(k, nowNs))) {
                 displaceable |= 1 << k;
             }
-        }
-        b.setDisplaceableSubstreams(displaceable);
-        int riders = 0;
-        for (int k = 0; k < substreams && !isBroadcaster; k++) {
-            if ((open & (1 << k)) == 0 && freeRiderChildIn(k) != null) {
+            if (!isBroadcaster && (open & (1 << k)) == 0 && freeRiderChildIn(k) != null) {
                 riders |= 1 << k;
             }
         }
+        b.setOpenSubstreams(open);
+        b.setDisplaceableSubstreams(displaceable);
         b.setFreeRiderSubstreams(riders);
+        int feeding = 0;
+        for (int k = 0; k < substreams; k++) {
+            if (childrenPerSubstream[k] > 0) {
+                feeding |= 1 << k;
+            }
+        }
+        b.setFeedingSubstreams(feeding);
         if (reserveSlots > 0 && (reserveChildren < reserveSlots || longestReserveTurn(null, nowNs) != null)) {
             b.setReserveSubstreams((1 << substreams) - 1);
         }
@@ -1455,14 +1469,36 @@ public final class PeerEngine {
         return childCount < slotCapacity && others < slotCapacity / 2;
     }
 
-    /** A child in a substream other than this node's primary, or null. */
+    /**
+     * Whether this viewer is fed in k by the broadcaster's reserve. It then takes no new children in k: it would look
+     * like a root to its neighbours (depth 1), draw a subtree onto the reserve and hold the slot for it, where the
+     * reserve is meant to tide one viewer over until a neighbour has room.
+     */
+    private boolean onReserveIn(int k) {
+        return (reserveParentMask & (1 << k)) != 0;
+    }
+
+    /** A child in a substream other than this node's primary, that feeds no subtree there, or null. */
     private Peer otherTreeChild() {
         for (Peer c : peers) {
-            if ((c.childMask & ~(1 << primarySubstream)) != 0) {
+            if (otherTreesEvictable(c) != 0) {
                 return c;
             }
         }
         return null;
+    }
+
+    /** The substreams other than this node's primary in which c is a child that feeds no subtree of its own. */
+    private int otherTreesEvictable(Peer c) {
+        return c.treeChildMask() & ~(1 << primarySubstream) & ~c.feedingSubstreams;
+    }
+
+    /**
+     * Whether c may be turned away from k to make room: a viewer never evicts a child that feeds a subtree there
+     * (it would cut off every node below it); the broadcaster may, to re-root a tree at a stronger forwarder.
+     */
+    private boolean evictable(Peer c, int k) {
+        return (c.treeChildMask() & (1 << k)) != 0 && (isBroadcaster || (c.feedingSubstreams & (1 << k)) == 0);
     }
 
     private int freeSlots() {
@@ -1502,11 +1538,18 @@ public final class PeerEngine {
         p.openSubstreams = bm.getOpenSubstreams();
         p.displaceableSubstreams = bm.getDisplaceableSubstreams();
         p.freeRiderSubstreams = bm.getFreeRiderSubstreams();
+        p.feedingSubstreams = bm.getFeedingSubstreams();
         p.reserveOpen = p.broadcaster ? bm.getReserveSubstreams() : 0;
+        boolean cutOffOrBack = false;
         for (int k = 0; k < substreams; k++) {
             if (parent[k] == p) {
-                depth[k] = p.depth[k] >= MAX_DEPTH ? DETACHED : p.depth[k] + 1;
+                int d = p.depth[k] >= MAX_DEPTH ? DETACHED : p.depth[k] + 1;
+                cutOffOrBack |= (d == DETACHED) != (depth[k] == DETACHED) && childrenPerSubstream[k] > 0;
+                depth[k] = d;
             }
+        }
+        if (cutOffOrBack) {
+            sendBufferMaps(nowNs); // the subtree hears it at once, not a map interval per level later
         }
         if (p.bmEpoch == epoch && !isBroadcaster) {
             long top = p.bmTop();
@@ -1540,7 +1583,7 @@ public final class PeerEngine {
         }
         boolean accept = false;
         boolean cycle = parent[k] == p;
-        if (!cycle && !ended) {
+        if (!cycle && !ended && !onReserveIn(k)) {
             if (isBroadcaster && strategy == Strategy.CLIENT_SERVER) {
                 accept = true;
             } else if (isBroadcaster) {
@@ -1575,7 +1618,7 @@ public final class PeerEngine {
                 if (childCount >= slotCapacity) {
                     // Full: our primary tree takes a slot back from another tree's child.
                     Peer other = otherTreeChild();
-                    int j = Integer.numberOfTrailingZeros(other.childMask & ~(1 << primarySubstream));
+                    int j = Integer.numberOfTrailingZeros(otherTreesEvictable(other));
                     removeChild(other, j);
                     replySubscribe(other, j, false);
                 }
@@ -1613,10 +1656,13 @@ public final class PeerEngine {
         replySubscribe(p, k, accept);
     }
 
-    /** A child in substream k that does not forward k (its primary is another), or null. Reserve slots aside. */
+    /**
+     * A child in substream k that does not forward k (its primary is another) and may be evicted there (see
+     * {@link #evictable}), or null. Reserve slots aside.
+     */
     private Peer leafChildIn(int k) {
         for (Peer c : peers) {
-            if ((c.treeChildMask() & (1 << k)) != 0 && c.primarySubstream != k) {
+            if (evictable(c, k) && c.primarySubstream != k) {
                 return c;
             }
         }
@@ -1626,7 +1672,7 @@ public final class PeerEngine {
     /** A child in substream k that uploads nothing, or null. */
     private Peer freeRiderChildIn(int k) {
         for (Peer c : peers) {
-            if ((c.treeChildMask() & (1 << k)) != 0 && !contributes(c)) {
+            if (evictable(c, k) && !contributes(c)) {
                 return c;
             }
         }
@@ -1756,7 +1802,7 @@ public final class PeerEngine {
         long protectNs = isBroadcaster ? ROOT_PROTECT_NS : PROTECT_CHILD_NS;
         Peer worst = null;
         for (Peer c : peers) {
-            if ((c.treeChildMask() & (1 << k)) == 0 || c == requester || nowNs - c.childSinceNs < protectNs) {
+            if (!evictable(c, k) || c == requester || nowNs - c.childSinceNs < protectNs) {
                 continue;
             }
             if (worst == null || merit(c) < merit(worst)) {
@@ -1850,13 +1896,18 @@ public final class PeerEngine {
 
     private void clearParent(int k, long nowNs) {
         Peer p = parent[k];
+        parent[k] = null;
+        int before = depth[k];
+        depth[k] = DETACHED;
+        reserveParentMask &= ~(1 << k);
         if (p != null) {
             p.parentMask &= ~(1 << k);
             detachedSinceNs[k] = nowNs;
+            depthBeforeLoss[k] = before;
+            if (childrenPerSubstream[k] > 0) {
+                sendBufferMaps(nowNs); // the subtree hears at once that it is cut off, before this node reattaches
+            }
         }
-        parent[k] = null;
-        depth[k] = DETACHED;
-        reserveParentMask &= ~(1 << k);
     }
 
     private void maintainParents(long nowNs) {
@@ -1867,7 +1918,10 @@ public final class PeerEngine {
         for (int k = 0; k < substreams; k++) {
             Peer cur = parent[k];
             if (cur != null) {
-                boolean detached = cur.depth[k] >= MAX_DEPTH;
+                // A parent cut off from the tree keeps its children: it is reattaching, and they come back with
+                // it, whereas children that left it would each detach their own subtrees in turn. A child moves
+                // to a neighbour with a valid depth, keeping its parent until that one accepts (below), or leaves
+                // when pushes stall.
                 boolean stalled = nowNs - lastPushNs[k] > stallNs && !ended && !epochStale(nowNs);
                 // Not while it feeds children there: its whole subtree would be cut off with it.
                 boolean heldLongEnough = (reserveParentMask & (1 << k)) != 0 && childrenPerSubstream[k] == 0
@@ -1877,7 +1931,7 @@ public final class PeerEngine {
                     unsubscribe(cur, k);
                     clearParent(k, nowNs);
                     cur = null;
-                } else if (detached || stalled) {
+                } else if (stalled) {
                     unsubscribe(cur, k);
                     cur.rejectedUntilNs[k] = nowNs + REJECT_BACKOFF_NS;
                     clearParent(k, nowNs);
@@ -1898,10 +1952,13 @@ public final class PeerEngine {
             if (pending) {
                 continue;
             }
+            int deepestSafe = cur == null && childrenPerSubstream[k] > 0 && nowNs - detachedSinceNs[k] < REATTACH_SAFE_NS
+                    ? depthBeforeLoss[k] : MAX_DEPTH - 1;
             Peer best = null;
             for (Peer p : peers) {
                 if (!p.handshaken || (p.childMask & (1 << k)) != 0 || p == cur || (mayTake(p, k) & (1 << k)) == 0
-                        || p.depth[k] >= MAX_DEPTH || p.rejectedUntilNs[k] > nowNs || (!p.broadcaster && p.bmEpoch != epoch && epoch >= 0)) {
+                        || p.depth[k] > deepestSafe || p.rejectedUntilNs[k] > nowNs
+                        || (!p.broadcaster && p.bmEpoch != epoch && epoch >= 0)) {
                     continue;
                 }
                 if (best == null || p.depth[k] < best.depth[k]
@@ -1916,13 +1973,15 @@ public final class PeerEngine {
                 continue;
             }
             // Attach whenever detached; switch only for a clearly shallower parent with a free slot, or off the
-            // broadcaster's reserve to any neighbour with room.
+            // broadcaster's reserve to any neighbour with room. Under a parent cut off from the tree, it asks as
+            // one without a parent would (it may take a leaf's place), but keeps the parent until then.
             boolean onReserve = (reserveParentMask & (1 << k)) != 0;
             if (cur == null || best.depth[k] + 1 < cur.depth[k] || (onReserve && !best.broadcaster)) {
                 best.pendingMask |= 1 << k;
                 best.pendingSinceNs[k] = nowNs;
                 sendControl(best, Control.newBuilder().setSubscribe(
-                        Subscribe.newBuilder().setSubstream(k).setSwitching(cur != null)).build());
+                        Subscribe.newBuilder().setSubstream(k)
+                                .setSwitching(cur != null && cur.depth[k] < MAX_DEPTH)).build());
             }
         }
     }

@@ -124,6 +124,37 @@ class ReserveTest {
     }
 
     @Test
+    void aViewerFedByTheReserveTakesNoChildrenThere() {
+        EngineHarness v = new EngineHarness(keys);
+        PieceSigner signer = new PieceSigner(keys);
+        v.connectPeer(5, addr(5), false, true, 0, 0, 0);
+        v.control(5, broadcasterMap(0xF), 0);
+        for (int seq = 0; seq < 5; seq++) {
+            piece(v, signer, seq, 0, 0);
+        }
+        for (long t = 0; t < 12 * S; t += S / 4) {
+            v.engine.onTimer(t);
+        }
+        piece(v, signer, 5, 12 * S - 3_500_000_000L, 12 * S); // substream 1 suffers
+        for (long t = 12 * S; t < 13 * S; t += S / 4) {
+            v.engine.onTimer(t);
+        }
+        assertThat(lastResortSubscribes(v)).extracting(Subscribe::getSubstream).containsExactly(1);
+        v.control(5, Control.newBuilder().setSubscribeReply(SubscribeReply.newBuilder().setSubstream(1)
+                .setAccepted(true).setReserve(true)).build(), 13 * S);
+        assertThat(v.engine.depth(1)).as("fed straight from the broadcaster").isEqualTo(1);
+
+        // At depth 1 it would look like the best parent there is; a subtree would then live on the reserve.
+        v.connectPeer(6, addr(6), true, false, 13 * S, CONTRIBUTOR_BPS, 1);
+        assertThat(v.sentTo(6).stream().filter(Control::hasBufferMap).reduce((a, b) -> b).orElseThrow()
+                .getBufferMap().getOpenSubstreams() & 2).as("substream 1 not offered").isZero();
+        subscribe(v, 6, 1, false, 13 * S);
+        assertThat(lastReply(v, 6).getAccepted()).isFalse();
+        subscribe(v, 6, 2, false, 13 * S);
+        assertThat(lastReply(v, 6).getAccepted()).as("the other trees take children as before").isTrue();
+    }
+
+    @Test
     void theJoinGateHoldsEvenWhenPiecesComeLate() {
         EngineHarness v = new EngineHarness(keys);
         PieceSigner signer = new PieceSigner(keys);
