@@ -1451,9 +1451,12 @@ public final class PeerEngine {
     /**
      * Whether a subscribe for substream k would be taken now. As in SplitStream, each viewer has a primary
      * substream that it forwards: it may give that tree all its slots, taking them back from other trees'
-     * children (who have forwarders of their own). Children of other trees fit in half its slots at most. So each
-     * tree's interior is its own set of nodes with wide fanout (shallow trees), and no tree starves because its
-     * forwarders' slots went to other trees.
+     * children (who have forwarders of their own) unless they feed subtrees there. Children of other trees fit in
+     * three quarters of its slots at most. So each tree's interior is mostly its own set of nodes with wide fanout
+     * (shallow trees), and no tree starves because its forwarders' slots went to other trees. (With half, viewers
+     * that were leaves in a tree found their few neighbours forwarding it full and lived on the broadcaster's
+     * reserve: 1.748 and 2.319 copies at 10,000 viewers, seeds 1 and 2, against 1.300 and 1.471 with three
+     * quarters.)
      */
     private boolean wouldAccept(int k) {
         if (ended) {
@@ -1466,7 +1469,7 @@ public final class PeerEngine {
             return childCount < slotCapacity || otherTreeChild() != null;
         }
         int others = childCount - childrenPerSubstream[primarySubstream];
-        return childCount < slotCapacity && others < slotCapacity / 2;
+        return childCount < slotCapacity && others < slotCapacity * 3 / 4;
     }
 
     /**

@@ -127,6 +127,26 @@ class CutOffSubtreeTest {
         }
     }
 
+    @Test
+    void otherTreesGetThreeQuartersOfTheSlotsAndTheOwnTreeTakesThemBack() {
+        EngineHarness v = new EngineHarness(keys); // 4 Mbit/s: 6 slots, 4 of them for other trees
+        int k = v.engine.primarySubstream();
+        int other = (k + 1) % 4;
+        for (int i = 0; i < 5; i++) {
+            v.connectPeer(10 + i, addr(10 + i), true, false, 0, 2_000_000, other);
+            v.control(10 + i, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(other)).build(), 0);
+            assertThat(lastReply(v, 10 + i).getAccepted()).as("other-tree child %d", i).isEqualTo(i < 4);
+        }
+        for (int i = 0; i < 3; i++) {
+            v.connectPeer(20 + i, addr(20 + i), true, false, 0, 2_000_000, k);
+            v.control(20 + i, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build(), S);
+            assertThat(lastReply(v, 20 + i).getAccepted()).isTrue();
+        }
+        assertThat(v.engine.childCount()).as("the third forwarder took an other-tree child's slot").isEqualTo(6);
+        assertThat(v.sentTo(10).stream().filter(Control::hasSubscribeReply).reduce((a, b) -> b).orElseThrow()
+                .getSubscribeReply().getAccepted()).isFalse();
+    }
+
     /** Connects the parent, at depth {@code parentDepth} in k with room, and lets the viewer attach under it. */
     private static void attachUnder(EngineHarness v, int k, int parentDepth, long nowNs) {
         v.connectPeer(P, addr(P), false, false, nowNs, 6_000_000, k);
