@@ -95,7 +95,16 @@ public final class PeerEngine {
      * had under it, and attaching to one would close a loop that cuts the whole subtree off.
      */
     private static final long REATTACH_SAFE_NS = 1_000_000_000L;
-    /** A viewer starts once every substream has a push parent, or after this long regardless. */
+    /**
+     * A viewer starts once every substream has a push parent and a run of pieces from a random access point to the
+     * live edge has arrived. After this long it needs only the run (some trees may be fed by pull for a while):
+     * waiting longer for the last tree costs start-up time and buys almost no continuity.
+     */
+    private static final long START_ON_ARRIVED_RUN_NS = 1_500_000_000L;
+    /**
+     * After this long a viewer starts at the newest random access point with time left, run or not. Shorter (2.5 s)
+     * started viewers inside the trees' first reshuffle: at 10,000 viewers continuity fell to 0.99876.
+     */
     private static final long START_WITHOUT_TREES_NS = 6_000_000_000L;
     private static final long HANDSHAKE_TIMEOUT_NS = 5_000_000_000L;
     /** Share of the upload limit given to push slots; the rest keeps queues short and pays for repair. */
@@ -1341,14 +1350,16 @@ public final class PeerEngine {
             treesReady &= parent[k] != null && pushedSeq[k] >= 0;
         }
         boolean patienceOver = nowNs - joinedNs >= START_WITHOUT_TREES_NS;
-        if (!treesReady && !patienceOver) {
+        if (!treesReady && !patienceOver && nowNs - joinedNs < START_ON_ARRIVED_RUN_NS) {
             return;
         }
         // Start at the newest random access point held that leaves a third of the playout delay, and from
         // which everything up to the live edge has already arrived (bar the last piece of each substream, which
         // may be in flight): proof that the trees deliver, so the start needs no race against deadlines.
-        // After the patience runs out, the newest one with time left will do.
+        // Without a parent in every tree the run must hold a piece of every substream beyond that, or a missing
+        // tree would pass unseen. After the patience runs out, the newest one with time left will do.
         long bNow = broadcasterNowUs(nowNs);
+        long newestProvable = newestSeq - (treesReady ? substreams : 2L * substreams - 1);
         long contiguousFrom = newestSeq - substreams + 1;
         for (long s = newestSeq - substreams; s >= 0 && s > newestSeq - windowPieces; s--) {
             if (held(s) == null) {
@@ -1365,7 +1376,7 @@ public final class PeerEngine {
             if (leftUs < playoutUs / 3) {
                 return; // older ones have even less time left
             }
-            if ((s >= contiguousFrom && s <= newestSeq - substreams) || patienceOver) {
+            if ((s >= contiguousFrom && s <= newestProvable) || patienceOver) {
                 started = true;
                 nextPlaySeq = s;
                 startSeq = s;
