@@ -26,6 +26,7 @@ public final class EngineCounters {
     long reserveHandedBack;
     long neighboursReplacedByStronger;
     long rootsReplaced;
+    long rootsDropped;
 
     /** @return broadcaster: reserve slots given to viewers that found no room among their neighbours */
     public long reserveAdmitted() { return reserveAdmitted; }
@@ -37,6 +38,8 @@ public final class EngineCounters {
     public long neighboursReplacedByStronger() { return neighboursReplacedByStronger; }
     /** @return broadcaster: tree roots that made way for a neighbour forwarding that tree with clearly more upload */
     public long rootsReplaced() { return rootsReplaced; }
+    /** @return broadcaster: tree roots dropped, and barred from rooting for a minute, because their tree did not deliver */
+    public long rootsDropped() { return rootsDropped; }
     /** @return neighbours let go to make room for a parent in a tree where the node had none */
     public long peersRotated() { return peersRotated; }
     /** @return payload bytes uploaded */

@@ -96,6 +96,19 @@ public final class PeerEngine {
      */
     private static final long REATTACH_SAFE_NS = 1_000_000_000L;
     /**
+     * The broadcaster checks its roots' trees once a second: where a tree's piece of 2.5 s ago is missing at more
+     * than a fifth of the settled neighbours (connected 3 s or more) that hold the other trees' pieces of that
+     * round, the root (there 3 s or more) does not forward. Declared upload is only the peer's word, and strong
+     * roots are sought, so a liar would otherwise be made root and starve its tree. That root is dropped and barred
+     * from rooting for a minute.
+     */
+    private static final long ROOT_CHECK_AGE_US = 2_500_000;
+    private static final long ROOT_JUDGE_AFTER_NS = 3_000_000_000L;
+    private static final double ROOT_FAILING_SHARE = 0.5;
+    private static final int ROOT_FAILING_CHECKS = 1;
+    private static final int ROOT_MIN_JUDGES = 4;
+    private static final long ROOT_BAR_NS = 60_000_000_000L;
+    /**
      * A viewer starts once every substream has a push parent and a run of pieces from a random access point to the
      * live edge has arrived. After this long it needs only the run (some trees may be fed by pull for a while):
      * waiting longer for the last tree costs start-up time and buys almost no continuity.
@@ -204,6 +217,7 @@ public final class PeerEngine {
     private final int primarySubstream;
     private final long[] detachedSinceNs;
     private final int[] depthBeforeLoss; // per substream: the depth it had when it last lost its parent
+    private final int[] rootFailingChecks; // broadcaster, per substream: checks in a row that found the tree failing
     private final long[] strainedAtNs; // per substream: when a piece of it last came too late or was missed
     private int reserveParentMask; // substreams whose parent is the broadcaster's reserve
     private final long[] reserveParentSinceNs;
@@ -299,6 +313,7 @@ public final class PeerEngine {
         this.primarySubstream = random.nextInt(substreams);
         this.detachedSinceNs = new long[substreams];
         this.depthBeforeLoss = new int[substreams];
+        this.rootFailingChecks = new int[substreams];
         Arrays.fill(detachedSinceNs, nowNs);
         this.reserveParentSinceNs = new long[substreams];
         this.strainedAtNs = new long[substreams];
@@ -552,6 +567,9 @@ public final class PeerEngine {
             dropSilentPeers(nowNs);
             if (reserveSlots > 0) {
                 dropIdleReserveSeekers(nowNs);
+            }
+            if (isBroadcaster && strategy == Strategy.DEFAULT) {
+                dropFailingRoots(nowNs);
             }
         }
         if (isBroadcaster) {
@@ -1215,6 +1233,55 @@ public final class PeerEngine {
         return primarySubstream;
     }
 
+    private void dropFailingRoots(long nowNs) {
+        long s0 = newestSeq - ROOT_CHECK_AGE_US / pieceIntervalUs;
+        if (s0 < substreams) {
+            return;
+        }
+        for (int k = 0; k < substreams; k++) {
+            long s = s0 - Math.floorMod(s0 - k, (long) substreams); // the newest piece of tree k at least that old
+            int judges = 0;
+            int lacking = 0;
+            boolean rootOnTrial = false;
+            for (Peer p : peers) {
+                if ((p.treeChildMask() & (1 << k)) != 0) {
+                    rootOnTrial |= nowNs - p.childSinceNs >= ROOT_JUDGE_AFTER_NS;
+                } else if (p.handshaken && !p.broadcaster && p.bmEpoch == epoch
+                        && nowNs - p.connectedNs >= ROOT_JUDGE_AFTER_NS && hasRestOfRound(p, s)) {
+                    judges++; // it holds the other trees' pieces of that round: it would have tree k's too
+                    if (!p.has(epoch, s)) {
+                        lacking++;
+                    }
+                }
+            }
+            boolean failing = rootOnTrial && judges >= ROOT_MIN_JUDGES && lacking > ROOT_FAILING_SHARE * judges;
+            rootFailingChecks[k] = failing ? rootFailingChecks[k] + 1 : 0;
+            if (rootFailingChecks[k] < ROOT_FAILING_CHECKS) {
+                continue;
+            }
+            rootFailingChecks[k] = 0;
+            for (int i = peers.size() - 1; i >= 0; i--) {
+                Peer root = peers.get(i);
+                if ((root.treeChildMask() & (1 << k)) != 0 && nowNs - root.childSinceNs >= ROOT_JUDGE_AFTER_NS) {
+                    counters.rootsDropped++;
+                    root.rootBarredUntilNs = nowNs + ROOT_BAR_NS;
+                    removeChild(root, k);
+                    replySubscribe(root, k, false);
+                }
+            }
+        }
+    }
+
+    private boolean hasRestOfRound(Peer p, long s) {
+        long round = s - substream(s);
+        for (long q = round; q < round + substreams; q++) {
+            if (q != s && !p.has(epoch, q)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private int substream(long seq) {
         return (int) (seq % substreams);
     }
@@ -1604,7 +1671,7 @@ public final class PeerEngine {
                 // The broadcaster roots every substream's tree itself: serverFanout children per substream,
                 // and (while there are enough viewers) each on a different viewer, so no one viewer carries
                 // several trees.
-                boolean spread = p.childMask == 0 || countHandshaken() <= substreams;
+                boolean spread = (p.childMask == 0 || countHandshaken() <= substreams) && p.rootBarredUntilNs <= nowNs;
                 if (spread && childrenPerSubstream[k] < cfg.serverFanout()) {
                     accept = true;
                 } else if (lastResort) {

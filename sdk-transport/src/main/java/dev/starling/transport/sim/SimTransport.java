@@ -69,6 +69,13 @@ public final class SimTransport implements Transport, TransportLoop {
         this.corrupter = random;
     }
 
+    /** Makes this node withhold every piece: frames with a payload are dropped before they reach the wire. */
+    public void withholdPayloads() {
+        this.withholding = true;
+    }
+
+    private boolean withholding;
+
     private Control lastPieceSeen;
 
     private long newestAdvertised = -1;
@@ -282,7 +289,7 @@ public final class SimTransport implements Transport, TransportLoop {
         }
 
         void sendRaw(byte[] header, Payload payload, boolean forged) {
-            if (closed) {
+            if (closed || (owner.withholding && payload.length() > 0)) {
                 payload.release();
                 return;
             }

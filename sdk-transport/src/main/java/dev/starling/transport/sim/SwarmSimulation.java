@@ -42,7 +42,7 @@ public final class SwarmSimulation {
     public record Config(int viewers, int durationS, long seed, long bitrateBps, int pieceBytes, long playoutDelayMs,
                          double latencyLoMs, double latencyHiMs, double loss, UploadDistribution uploadDist,
                          double churnPerMin, String join, double freeRiders, long serverUploadBps, Strategy strategy,
-                         int forgers, int slowViewerIndex, double slowAtS, double slowForS,
+                         int forgers, int liars, int slowViewerIndex, double slowAtS, double slowForS,
                          double restartAtS, double restartGapS, int rapEveryPieces, int substreams, int threads) {
         /** @return a builder with the defaults */
         public static Builder builder() {
@@ -67,6 +67,7 @@ public final class SwarmSimulation {
             private long serverUploadBps;
             private Strategy strategy = Strategy.DEFAULT;
             private int forgers;
+            private int liars;
             private int slowViewerIndex = -1;
             private double slowAtS;
             private double slowForS;
@@ -94,6 +95,11 @@ public final class SwarmSimulation {
             /** @param v broadcaster upload cap (0: unlimited) */ public Builder serverUploadBps(long v) { serverUploadBps = v; return this; }
             /** @param v distribution strategy */ public Builder strategy(Strategy v) { strategy = v; return this; }
             /** @param v viewers (the first ones) that forge pieces */ public Builder forgers(int v) { forgers = v; return this; }
+            /**
+             * @param v viewers (the first after the forgers) that declare four times the bitrate of upload, so that
+             *          they are made tree roots, and then forward no piece at all
+             */
+            public Builder liars(int v) { liars = v; return this; }
             /** @param index viewer whose app callback blocks @param atS when @param forS for how long */
             public Builder slowViewer(int index, double atS, double forS) { slowViewerIndex = index; slowAtS = atS; slowForS = forS; return this; }
             /** @param atS broadcaster closes then restarts (new epoch) @param gapS after this pause */
@@ -114,7 +120,7 @@ public final class SwarmSimulation {
                 parseJoin(join, durationS);
                 return new Config(viewers, durationS, seed, bitrateBps, pieceBytes, playoutDelayMs, latencyLoMs,
                         latencyHiMs, loss, uploadDist, churnPerMin, join, freeRiders, serverUploadBps, strategy,
-                        forgers, slowViewerIndex, slowAtS, slowForS, restartAtS, restartGapS, rapEveryPieces,
+                        forgers, liars, slowViewerIndex, slowAtS, slowForS, restartAtS, restartGapS, rapEveryPieces,
                         substreams, threads);
             }
         }
@@ -145,6 +151,8 @@ public final class SwarmSimulation {
     public static final class ViewerReport {
         /** Whether it forges pieces. */
         public boolean forger;
+        /** Whether it declares four times the bitrate of upload and forwards no piece. */
+        public boolean liar;
         /** Whether it uploads nothing. */
         public boolean freeRider;
         /** Its upload capacity as a multiple of the bitrate (0 for free riders). */
@@ -206,12 +214,12 @@ public final class SwarmSimulation {
                          Map<String, double[]> uploadUsedPerClass, List<ViewerReport> viewers) {
         /**
          * How evenly continuity is spread: the continuity of the viewer session at quantile {@code q}, worst first
-         * (0.01: the session that did better than only 1% of them), over sessions that owed pieces, forgers left out.
+         * (0.01: the session that did better than only 1% of them), over sessions that owed pieces, forgers and liars left out.
          *
          * @return that continuity, or NaN if no session owed any piece
          */
         public double viewerContinuityQuantile(double q) {
-            double[] each = viewers.stream().filter(v -> !v.forger && v.duePieces > 0)
+            double[] each = viewers.stream().filter(v -> !v.forger && !v.liar && v.duePieces > 0)
                     .mapToDouble(v -> (double) v.dueDelivered / v.duePieces).sorted().toArray();
             if (each.length == 0) {
                 return Double.NaN;
@@ -297,13 +305,18 @@ public final class SwarmSimulation {
         ViewerReport rep = new ViewerReport();
         rep.joinNs = net.nowNs();
         rep.forger = slot < cfg.forgers() && sessions.size() < cfg.forgers();
-        rep.freeRider = !rep.forger && population.nextDouble() < cfg.freeRiders();
+        rep.liar = !rep.forger && slot < cfg.forgers() + cfg.liars() && sessions.size() < cfg.forgers() + cfg.liars();
+        rep.freeRider = !rep.forger && !rep.liar && population.nextDouble() < cfg.freeRiders();
         rep.uploadMultiple = rep.freeRider ? 0 : cfg.uploadDist().draw(population);
         sessions.add(rep);
         present.add(rep);
-        long capacity = (long) (rep.uploadMultiple * cfg.bitrateBps());
+        long linkBps = (long) (rep.uploadMultiple * cfg.bitrateBps());
         // A free rider's link still carries its control traffic; its engine uploads no payload.
-        SimTransport t = net.newTransport(rep.freeRider ? cfg.bitrateBps() / 2 : Math.max(capacity, 1));
+        SimTransport t = net.newTransport(rep.freeRider || rep.liar ? cfg.bitrateBps() / 2 : Math.max(linkBps, 1));
+        long capacity = rep.liar ? 4 * cfg.bitrateBps() : linkBps; // what its engine declares
+        if (rep.liar) {
+            t.withholdPayloads();
+        }
         if (rep.forger) {
             t.corruptOutgoingPayloads(new SplittableRandom(net.nextSeed()));
         }
@@ -476,7 +489,7 @@ public final class SwarmSimulation {
         List<Long> startups = new ArrayList<>();
         Map<String, double[]> uploadPerClass = new LinkedHashMap<>();
         for (ViewerReport rep : sessions) {
-            if (rep.forger) {
+            if (rep.forger || rep.liar) {
                 continue;
             }
             fromPeers += rep.stats.bytesFromPeers();
