@@ -97,15 +97,14 @@ public final class PeerEngine {
     private static final long REATTACH_SAFE_NS = 1_000_000_000L;
     /**
      * The broadcaster checks its roots' trees once a second: where a tree's piece of 2.5 s ago is missing at more
-     * than a fifth of the settled neighbours (connected 3 s or more) that hold the other trees' pieces of that
-     * round, the root (there 3 s or more) does not forward. Declared upload is only the peer's word, and strong
-     * roots are sought, so a liar would otherwise be made root and starve its tree. That root is dropped and barred
-     * from rooting for a minute.
+     * than half of the settled neighbours (connected 3 s or more) that hold the other trees' pieces of that round,
+     * the root (there 3 s or more) does not forward. Declared upload is only the peer's word, and strong roots are
+     * sought, so a liar would otherwise be made root and starve its tree. That root is dropped and barred from
+     * rooting for a minute. (A fifth instead of half dropped honest roots while trees formed.)
      */
     private static final long ROOT_CHECK_AGE_US = 2_500_000;
     private static final long ROOT_JUDGE_AFTER_NS = 3_000_000_000L;
     private static final double ROOT_FAILING_SHARE = 0.5;
-    private static final int ROOT_FAILING_CHECKS = 1;
     private static final int ROOT_MIN_JUDGES = 4;
     private static final long ROOT_BAR_NS = 60_000_000_000L;
     /**
@@ -217,7 +216,6 @@ public final class PeerEngine {
     private final int primarySubstream;
     private final long[] detachedSinceNs;
     private final int[] depthBeforeLoss; // per substream: the depth it had when it last lost its parent
-    private final int[] rootFailingChecks; // broadcaster, per substream: checks in a row that found the tree failing
     private final long[] strainedAtNs; // per substream: when a piece of it last came too late or was missed
     private int reserveParentMask; // substreams whose parent is the broadcaster's reserve
     private final long[] reserveParentSinceNs;
@@ -313,7 +311,6 @@ public final class PeerEngine {
         this.primarySubstream = random.nextInt(substreams);
         this.detachedSinceNs = new long[substreams];
         this.depthBeforeLoss = new int[substreams];
-        this.rootFailingChecks = new int[substreams];
         Arrays.fill(detachedSinceNs, nowNs);
         this.reserveParentSinceNs = new long[substreams];
         this.strainedAtNs = new long[substreams];
@@ -1254,12 +1251,9 @@ public final class PeerEngine {
                     }
                 }
             }
-            boolean failing = rootOnTrial && judges >= ROOT_MIN_JUDGES && lacking > ROOT_FAILING_SHARE * judges;
-            rootFailingChecks[k] = failing ? rootFailingChecks[k] + 1 : 0;
-            if (rootFailingChecks[k] < ROOT_FAILING_CHECKS) {
+            if (!rootOnTrial || judges < ROOT_MIN_JUDGES || lacking <= ROOT_FAILING_SHARE * judges) {
                 continue;
             }
-            rootFailingChecks[k] = 0;
             for (int i = peers.size() - 1; i >= 0; i--) {
                 Peer root = peers.get(i);
                 if ((root.treeChildMask() & (1 << k)) != 0 && nowNs - root.childSinceNs >= ROOT_JUDGE_AFTER_NS) {
