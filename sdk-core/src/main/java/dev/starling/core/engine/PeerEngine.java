@@ -906,7 +906,7 @@ public final class PeerEngine {
      * none, or only the broadcaster's reserve, which it should hand back.
      */
     private boolean seeksParent(int k, long afterJoinNs, long nowNs) {
-        return (parent[k] == null || (reserveParentMask & (1 << k)) != 0) && nowNs - joinedNs > afterJoinNs;
+        return (parent[k] == null || onReserveIn(k)) && nowNs - joinedNs > afterJoinNs;
     }
 
     private static int deficitOf(int[] deficit, Peer p) {
@@ -1999,7 +1999,7 @@ public final class PeerEngine {
                 // when pushes stall.
                 boolean stalled = nowNs - lastPushNs[k] > stallNs && !ended && !epochStale(nowNs);
                 // Not while it feeds children there: its whole subtree would be cut off with it.
-                boolean heldLongEnough = (reserveParentMask & (1 << k)) != 0 && childrenPerSubstream[k] == 0
+                boolean heldLongEnough = onReserveIn(k) && childrenPerSubstream[k] == 0
                         && nowNs - reserveParentSinceNs[k] >= RESERVE_HOLD_NS;
                 if (heldLongEnough) {
                     counters.reserveHandedBack++;
@@ -2050,8 +2050,7 @@ public final class PeerEngine {
             // Attach whenever detached; switch only for a clearly shallower parent with a free slot, or off the
             // broadcaster's reserve to any neighbour with room. Under a parent cut off from the tree, it asks as
             // one without a parent would (it may take a leaf's place), but keeps the parent until then.
-            boolean onReserve = (reserveParentMask & (1 << k)) != 0;
-            if (cur == null || best.depth[k] + 1 < cur.depth[k] || (onReserve && !best.broadcaster)) {
+            if (cur == null || best.depth[k] + 1 < cur.depth[k] || (onReserveIn(k) && !best.broadcaster)) {
                 best.pendingMask |= 1 << k;
                 best.pendingSinceNs[k] = nowNs;
                 sendControl(best, Control.newBuilder().setSubscribe(

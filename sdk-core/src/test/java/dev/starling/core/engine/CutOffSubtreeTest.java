@@ -33,12 +33,12 @@ class CutOffSubtreeTest {
         attachUnder(v, k, 1, 0); // the viewer is at depth 2
         v.connectPeer(CHILD, addr(CHILD), true, false, 0, 2_000_000, k);
         v.control(CHILD, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build(), 0);
-        assertThat(lastReply(v, CHILD).getAccepted()).isTrue();
+        assertThat(v.lastReply(CHILD).getAccepted()).isTrue();
         v.connectPeer(DEEP, addr(DEEP), false, false, 0, 2_000_000, k);
         v.control(DEEP, map(k, 5), 0);
 
         v.engine.onDisconnected(P, S);
-        assertThat(lastMap(v, CHILD).getDepth(k)).as("the child hears at once that the tree is cut off")
+        assertThat(v.lastBufferMap(CHILD).getDepth(k)).as("the child hears at once that the tree is cut off")
                 .isEqualTo(PeerEngine.DETACHED);
         for (long t = S; t < S + 400_000_000L; t += 50_000_000L) {
             v.engine.onTimer(t);
@@ -106,23 +106,23 @@ class CutOffSubtreeTest {
         for (int i = 0; i < slots; i++) { // leaves in k: their own primary is another tree
             v.connectPeer(10 + i, addr(10 + i), true, false, 0, 2_000_000, other);
             v.control(10 + i, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build(), 0);
-            assertThat(lastReply(v, 10 + i).getAccepted()).isTrue();
+            assertThat(v.lastReply(10 + i).getAccepted()).isTrue();
             // Each passes k on to children of its own (a leaf may forward other trees in spare slots).
             v.control(10 + i, Control.newBuilder().setBufferMap(BufferMap.newBuilder()
                     .addAllDepth(List.of(3, 3, 3, 3)).setFeedingSubstreams(1 << k)).build(), 0);
         }
         v.connectPeer(30, addr(30), true, false, 0, 6_000_000, k);
         v.control(30, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build(), S);
-        assertThat(lastReply(v, 30).getAccepted()).as("every leaf feeds a subtree: none is cut off").isFalse();
+        assertThat(v.lastReply(30).getAccepted()).as("every leaf feeds a subtree: none is cut off").isFalse();
 
         v.control(12, Control.newBuilder().setBufferMap(BufferMap.newBuilder()
                 .addAllDepth(List.of(3, 3, 3, 3))).build(), 2 * S); // leaf 12 no longer feeds anyone
         v.control(30, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build(), 3 * S);
-        assertThat(lastReply(v, 30).getAccepted()).isTrue();
-        assertThat(lastReply(v, 12).getAccepted()).as("the leaf without a subtree made way").isFalse();
+        assertThat(v.lastReply(30).getAccepted()).isTrue();
+        assertThat(v.lastReply(12).getAccepted()).as("the leaf without a subtree made way").isFalse();
         for (int i = 0; i < slots; i++) {
             if (i != 2) {
-                assertThat(lastReply(v, 10 + i).getAccepted()).isTrue();
+                assertThat(v.lastReply(10 + i).getAccepted()).isTrue();
             }
         }
     }
@@ -135,12 +135,12 @@ class CutOffSubtreeTest {
         for (int i = 0; i < 5; i++) {
             v.connectPeer(10 + i, addr(10 + i), true, false, 0, 2_000_000, other);
             v.control(10 + i, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(other)).build(), 0);
-            assertThat(lastReply(v, 10 + i).getAccepted()).as("other-tree child %d", i).isEqualTo(i < 4);
+            assertThat(v.lastReply(10 + i).getAccepted()).as("other-tree child %d", i).isEqualTo(i < 4);
         }
         for (int i = 0; i < 3; i++) {
             v.connectPeer(20 + i, addr(20 + i), true, false, 0, 2_000_000, k);
             v.control(20 + i, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build(), S);
-            assertThat(lastReply(v, 20 + i).getAccepted()).isTrue();
+            assertThat(v.lastReply(20 + i).getAccepted()).isTrue();
         }
         assertThat(v.engine.childCount()).as("the third forwarder took an other-tree child's slot").isEqualTo(6);
         assertThat(v.sentTo(10).stream().filter(Control::hasSubscribeReply).reduce((a, b) -> b).orElseThrow()
@@ -169,26 +169,6 @@ class CutOffSubtreeTest {
 
     private static List<Subscribe> subscribesTo(EngineHarness v, long peer) {
         return v.sentTo(peer).stream().filter(Control::hasSubscribe).map(Control::getSubscribe).toList();
-    }
-
-    private static BufferMap lastMap(EngineHarness v, long peer) {
-        List<Control> to = v.sentTo(peer);
-        for (int i = to.size() - 1; i >= 0; i--) {
-            if (to.get(i).hasBufferMap()) {
-                return to.get(i).getBufferMap();
-            }
-        }
-        throw new AssertionError("no buffer map sent to peer " + peer);
-    }
-
-    private static SubscribeReply lastReply(EngineHarness v, long peer) {
-        List<Control> to = v.sentTo(peer);
-        for (int i = to.size() - 1; i >= 0; i--) {
-            if (to.get(i).hasSubscribeReply()) {
-                return to.get(i).getSubscribeReply();
-            }
-        }
-        throw new AssertionError("no subscribe reply sent to peer " + peer);
     }
 
     private static InetSocketAddress addr(long i) {

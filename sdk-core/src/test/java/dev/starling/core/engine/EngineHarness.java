@@ -9,11 +9,15 @@ import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.wire.ControlCodec;
 import dev.starling.core.wire.PieceCodec;
+import dev.starling.core.wire.proto.BufferMap;
 import dev.starling.core.wire.proto.Control;
 import dev.starling.core.wire.proto.Handshake;
+import dev.starling.core.wire.proto.Subscribe;
+import dev.starling.core.wire.proto.SubscribeReply;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /** One viewer engine with a scripted peer, recording every output. */
 final class EngineHarness implements EngineOutput {
@@ -86,6 +90,37 @@ final class EngineHarness implements EngineOutput {
     /** Delivers a control message from a peer. */
     void control(long peer, Control c, long nowNs) {
         engine.onFrame(peer, ControlCodec.encode(c), Payload.empty(), nowNs);
+    }
+
+    /** Delivers a subscribe to substream k from a peer. */
+    void subscribe(long peer, int k, long nowNs) {
+        subscribe(peer, k, false, nowNs);
+    }
+
+    /** Delivers a subscribe to substream k from a peer, as a last resort (to a broadcaster's reserve) if asked. */
+    void subscribe(long peer, int k, boolean lastResort, long nowNs) {
+        control(peer, Control.newBuilder().setSubscribe(
+                Subscribe.newBuilder().setSubstream(k).setLastResort(lastResort)).build(), nowNs);
+    }
+
+    /** The last subscribe reply sent to a peer. */
+    SubscribeReply lastReply(long peer) {
+        return last(peer, Control::hasSubscribeReply, "subscribe reply").getSubscribeReply();
+    }
+
+    /** The last buffer map sent to a peer. */
+    BufferMap lastBufferMap(long peer) {
+        return last(peer, Control::hasBufferMap, "buffer map").getBufferMap();
+    }
+
+    private Control last(long peer, Predicate<Control> kind, String what) {
+        List<Control> to = sentTo(peer);
+        for (int i = to.size() - 1; i >= 0; i--) {
+            if (kind.test(to.get(i))) {
+                return to.get(i);
+            }
+        }
+        throw new AssertionError("no " + what + " sent to peer " + peer);
     }
 
     void receive(Piece piece, long nowNs) {

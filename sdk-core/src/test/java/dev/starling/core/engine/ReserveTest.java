@@ -32,27 +32,27 @@ class ReserveTest {
         EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
         for (int k = 0; k < 4; k++) {
             b.connectPeer(10 + k, addr(10 + k), true, false, 0, CONTRIBUTOR_BPS, k);
-            subscribe(b, 10 + k, k, false, 0);
-            assertThat(lastReply(b, 10 + k).getAccepted()).isTrue();
+            b.subscribe(10 + k, k, false, 0);
+            assertThat(b.lastReply(10 + k).getAccepted()).isTrue();
         }
         for (int i = 0; i < 3; i++) {
             b.connectPeer(20 + i, addr(20 + i), true, false, 0, CONTRIBUTOR_BPS, 1);
         }
-        subscribe(b, 20, 0, false, S);
-        assertThat(lastReply(b, 20).getAccepted()).as("an ordinary subscribe finds the roots full").isFalse();
-        subscribe(b, 20, 0, true, S);
-        assertThat(lastReply(b, 20).getAccepted()).isTrue();
-        assertThat(lastReply(b, 20).getReserve()).isTrue();
-        subscribe(b, 21, 2, true, S);
-        assertThat(lastReply(b, 21).getReserve()).isTrue();
-        subscribe(b, 22, 3, true, S);
-        assertThat(lastReply(b, 22).getAccepted()).as("two reserve slots, both taken").isFalse();
+        b.subscribe(20, 0, false, S);
+        assertThat(b.lastReply(20).getAccepted()).as("an ordinary subscribe finds the roots full").isFalse();
+        b.subscribe(20, 0, true, S);
+        assertThat(b.lastReply(20).getAccepted()).isTrue();
+        assertThat(b.lastReply(20).getReserve()).isTrue();
+        b.subscribe(21, 2, true, S);
+        assertThat(b.lastReply(21).getReserve()).isTrue();
+        b.subscribe(22, 3, true, S);
+        assertThat(b.lastReply(22).getAccepted()).as("two reserve slots, both taken").isFalse();
         assertThat(b.engine.counters().reserveAdmitted()).isEqualTo(2);
         // An unsubscribe gives the slot back.
         b.control(21, Control.newBuilder().setUnsubscribe(
                 dev.starling.core.wire.proto.Unsubscribe.newBuilder().setSubstream(2)).build(), 2 * S);
-        subscribe(b, 22, 3, true, 2 * S);
-        assertThat(lastReply(b, 22).getReserve()).isTrue();
+        b.subscribe(22, 3, true, 2 * S);
+        assertThat(b.lastReply(22).getReserve()).isTrue();
     }
 
     @Test
@@ -60,12 +60,12 @@ class ReserveTest {
         EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
         for (int k = 0; k < 4; k++) {
             b.connectPeer(10 + k, addr(10 + k), true, false, 0, SUBSTREAM_BPS, (k + 1) % 4); // weak roots, leaves
-            subscribe(b, 10 + k, k, false, 0);
+            b.subscribe(10 + k, k, false, 0);
         }
         // A strong forwarder of substream 0: asking normally, it would displace the leaf at the root.
         b.connectPeer(20, addr(20), true, false, 0, 100 * SUBSTREAM_BPS, 0);
-        subscribe(b, 20, 0, true, 20 * S);
-        assertThat(lastReply(b, 20).getReserve()).isTrue();
+        b.subscribe(20, 0, true, 20 * S);
+        assertThat(b.lastReply(20).getReserve()).isTrue();
         assertThat(b.sentTo(10)).noneMatch(c -> c.hasSubscribeReply() && !c.getSubscribeReply().getAccepted());
     }
 
@@ -74,11 +74,11 @@ class ReserveTest {
         EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
         fillRoots(b);
         b.connectPeer(20, addr(20), true, false, 0, 0, 1);
-        subscribe(b, 20, 0, true, S);
-        assertThat(lastReply(b, 20).getAccepted()).isFalse();
+        b.subscribe(20, 0, true, S);
+        assertThat(b.lastReply(20).getAccepted()).isFalse();
         b.connectPeer(21, addr(21), true, false, 0, SUBSTREAM_BPS, 1);
-        subscribe(b, 21, 0, true, S);
-        assertThat(lastReply(b, 21).getReserve()).isTrue();
+        b.subscribe(21, 0, true, S);
+        assertThat(b.lastReply(21).getReserve()).isTrue();
     }
 
     @Test
@@ -87,13 +87,13 @@ class ReserveTest {
         fillRoots(b);
         b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
         b.connectPeer(21, addr(21), true, false, 0, CONTRIBUTOR_BPS, 2);
-        subscribe(b, 20, 3, true, S);
-        assertThat(lastReply(b, 20).getReserve()).isTrue();
-        subscribe(b, 21, 3, true, 5 * S);
-        assertThat(lastReply(b, 21).getAccepted()).as("the holder's turn is not over").isFalse();
-        subscribe(b, 21, 3, true, 11 * S);
-        assertThat(lastReply(b, 21).getReserve()).isTrue();
-        SubscribeReply toHolder = lastReply(b, 20);
+        b.subscribe(20, 3, true, S);
+        assertThat(b.lastReply(20).getReserve()).isTrue();
+        b.subscribe(21, 3, true, 5 * S);
+        assertThat(b.lastReply(21).getAccepted()).as("the holder's turn is not over").isFalse();
+        b.subscribe(21, 3, true, 11 * S);
+        assertThat(b.lastReply(21).getReserve()).isTrue();
+        SubscribeReply toHolder = b.lastReply(20);
         assertThat(toHolder.getAccepted()).as("the holder is told its slot is gone").isFalse();
         assertThat(toHolder.getSubstream()).isEqualTo(3);
         assertThat(b.engine.counters().reserveTurnsEnded()).isEqualTo(1);
@@ -148,10 +148,10 @@ class ReserveTest {
         v.connectPeer(6, addr(6), true, false, 13 * S, CONTRIBUTOR_BPS, 1);
         assertThat(v.sentTo(6).stream().filter(Control::hasBufferMap).reduce((a, b) -> b).orElseThrow()
                 .getBufferMap().getOpenSubstreams() & 2).as("substream 1 not offered").isZero();
-        subscribe(v, 6, 1, false, 13 * S);
-        assertThat(lastReply(v, 6).getAccepted()).isFalse();
-        subscribe(v, 6, 2, false, 13 * S);
-        assertThat(lastReply(v, 6).getAccepted()).as("the other trees take children as before").isTrue();
+        v.subscribe(6, 1, false, 13 * S);
+        assertThat(v.lastReply(6).getAccepted()).isFalse();
+        v.subscribe(6, 2, false, 13 * S);
+        assertThat(v.lastReply(6).getAccepted()).as("the other trees take children as before").isTrue();
     }
 
     @Test
@@ -199,26 +199,26 @@ class ReserveTest {
         int slots = (int) (0.85 * 4_000_000 * 4 / 2_000_000);
         for (int i = 0; i < slots - 1; i++) {
             v.connectPeer(10 + i, addr(10 + i), true, false, 0, CONTRIBUTOR_BPS, other);
-            subscribe(v, 10 + i, own, false, 0);
-            assertThat(lastReply(v, 10 + i).getAccepted()).isTrue();
+            v.subscribe(10 + i, own, false, 0);
+            assertThat(v.lastReply(10 + i).getAccepted()).isTrue();
         }
         v.connectPeer(30, addr(30), true, false, 0, 0, other);
-        subscribe(v, 30, other, false, 0);
-        assertThat(lastReply(v, 30).getAccepted()).isTrue();
+        v.subscribe(30, other, false, 0);
+        assertThat(v.lastReply(30).getAccepted()).isTrue();
         // Full now. A free rider asking for the other tree is turned away; a contributor takes the rider's slot.
         v.connectPeer(31, addr(31), true, false, 0, 0, other);
-        subscribe(v, 31, other, false, S);
-        assertThat(lastReply(v, 31).getAccepted()).isFalse();
+        v.subscribe(31, other, false, S);
+        assertThat(v.lastReply(31).getAccepted()).isFalse();
         v.connectPeer(32, addr(32), true, false, 0, CONTRIBUTOR_BPS, (own + 2) % 4);
-        subscribe(v, 32, other, false, S);
-        assertThat(lastReply(v, 32).getAccepted()).isTrue();
-        assertThat(lastReply(v, 30).getAccepted()).as("the rider lost its slot").isFalse();
+        v.subscribe(32, other, false, S);
+        assertThat(v.lastReply(32).getAccepted()).isTrue();
+        assertThat(v.lastReply(30).getAccepted()).as("the rider lost its slot").isFalse();
     }
 
     private static void fillRoots(EngineHarness b) {
         for (int k = 0; k < 4; k++) {
             b.connectPeer(10 + k, addr(10 + k), true, false, 0, CONTRIBUTOR_BPS, k);
-            subscribe(b, 10 + k, k, false, 0);
+            b.subscribe(10 + k, k, false, 0);
         }
     }
 
@@ -230,21 +230,6 @@ class ReserveTest {
     private static List<Subscribe> lastResortSubscribes(EngineHarness h) {
         return h.sentTo(5).stream().filter(Control::hasSubscribe).map(Control::getSubscribe)
                 .filter(Subscribe::getLastResort).toList();
-    }
-
-    private static void subscribe(EngineHarness h, long peer, int k, boolean lastResort, long nowNs) {
-        h.control(peer, Control.newBuilder().setSubscribe(
-                Subscribe.newBuilder().setSubstream(k).setLastResort(lastResort)).build(), nowNs);
-    }
-
-    private static SubscribeReply lastReply(EngineHarness h, long peer) {
-        List<Control> to = h.sentTo(peer);
-        for (int i = to.size() - 1; i >= 0; i--) {
-            if (to.get(i).hasSubscribeReply()) {
-                return to.get(i).getSubscribeReply();
-            }
-        }
-        throw new AssertionError("no subscribe reply sent to peer " + peer);
     }
 
     private static InetSocketAddress addr(int i) {

@@ -7,10 +7,7 @@ import dev.starling.api.ChannelKeys;
 import dev.starling.api.spi.Payload;
 import dev.starling.core.wire.proto.BufferMap;
 import dev.starling.core.wire.proto.Control;
-import dev.starling.core.wire.proto.Subscribe;
-import dev.starling.core.wire.proto.SubscribeReply;
 import java.net.InetSocketAddress;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,8 +25,8 @@ class RootCheckTest {
     private EngineHarness run(boolean treeZeroReachesThem) {
         EngineHarness b = EngineHarness.broadcaster(keys, Long.MAX_VALUE);
         b.connectPeer(ROOT, addr(10), true, false, 0, 8_000_000, 0);
-        subscribe(b, ROOT, 0, 0);
-        assertThat(lastReply(b, ROOT).getAccepted()).as("the first forwarder of tree 0 is its root").isTrue();
+        b.subscribe(ROOT, 0, 0);
+        assertThat(b.lastReply(ROOT).getAccepted()).as("the first forwarder of tree 0 is its root").isTrue();
         for (int i = 0; i < 6; i++) {
             b.connectPeer(20 + i, addr(20 + i), true, false, 0, 2_400_000, 1 + i % 3);
         }
@@ -50,13 +47,13 @@ class RootCheckTest {
     void aRootWhoseTreeDoesNotDeliverIsDroppedAndBarred() {
         EngineHarness b = run(false);
         assertThat(b.engine.counters().rootsDropped()).isEqualTo(1);
-        assertThat(lastReply(b, ROOT).getAccepted()).as("the root is told it is no longer a child").isFalse();
+        assertThat(b.lastReply(ROOT).getAccepted()).as("the root is told it is no longer a child").isFalse();
 
-        subscribe(b, ROOT, 0, 6_100_000_000L);
-        assertThat(lastReply(b, ROOT).getAccepted()).as("and may not be root again for a minute").isFalse();
+        b.subscribe(ROOT, 0, 6_100_000_000L);
+        assertThat(b.lastReply(ROOT).getAccepted()).as("and may not be root again for a minute").isFalse();
         b.connectPeer(30, addr(30), true, false, 6_100_000_000L, 2_400_000, 0);
-        subscribe(b, 30, 0, 6_100_000_000L);
-        assertThat(lastReply(b, 30).getAccepted()).as("another forwarder takes the tree").isTrue();
+        b.subscribe(30, 0, 6_100_000_000L);
+        assertThat(b.lastReply(30).getAccepted()).as("another forwarder takes the tree").isTrue();
     }
 
     @Test
@@ -81,20 +78,6 @@ class RootCheckTest {
             bm.addDepth(2);
         }
         return Control.newBuilder().setBufferMap(bm).build();
-    }
-
-    private static void subscribe(EngineHarness h, long peer, int k, long nowNs) {
-        h.control(peer, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build(), nowNs);
-    }
-
-    private static SubscribeReply lastReply(EngineHarness h, long peer) {
-        List<Control> to = h.sentTo(peer);
-        for (int i = to.size() - 1; i >= 0; i--) {
-            if (to.get(i).hasSubscribeReply()) {
-                return to.get(i).getSubscribeReply();
-            }
-        }
-        throw new AssertionError("no subscribe reply to peer " + peer);
     }
 
     private static InetSocketAddress addr(int i) {

@@ -3,12 +3,8 @@ package dev.starling.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.api.ChannelKeys;
-import dev.starling.core.wire.proto.BufferMap;
 import dev.starling.core.wire.proto.Control;
-import dev.starling.core.wire.proto.Subscribe;
-import dev.starling.core.wire.proto.SubscribeReply;
 import java.net.InetSocketAddress;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,7 +25,7 @@ class RootSelectionTest {
         for (int i = 0; i < 16; i++) {
             b.connectPeer(10 + i, addr(10 + i), true, false, 0, HALF_X, i % 4);
         }
-        subscribe(b, 10, 0, 0); // peer 10 is the root of tree 0: it holds a slot and stays
+        b.subscribe(10, 0, 0); // peer 10 is the root of tree 0: it holds a slot and stays
         assertThat(b.disconnects).isEmpty();
 
         b.connectPeer(40, addr(40), true, false, S, MID_X, 1);
@@ -48,23 +44,23 @@ class RootSelectionTest {
     void aStrongerForwarderTakesTheRootOfItsTreeOnceTheRootHasHadItsProtection() {
         EngineHarness b = EngineHarness.broadcaster(keys, Long.MAX_VALUE);
         b.connectPeer(10, addr(10), true, false, 0, HALF_X, 0);
-        subscribe(b, 10, 0, 0);
-        assertThat(lastReply(b, 10).getAccepted()).isTrue();
+        b.subscribe(10, 0, 0);
+        assertThat(b.lastReply(10).getAccepted()).isTrue();
         b.connectPeer(11, addr(11), true, false, S / 2, STRONG_X, 0);
         b.connectPeer(12, addr(12), true, false, S / 2, STRONG_X, 1); // strong, but forwards another tree
 
         b.engine.onTimer(S);
-        assertThat(lastBufferMap(b, 11).getDisplaceableSubstreams()).as("the root is protected for 2 s").isZero();
+        assertThat(b.lastBufferMap(11).getDisplaceableSubstreams()).as("the root is protected for 2 s").isZero();
         b.engine.onTimer(2_100_000_000L);
-        assertThat(lastBufferMap(b, 11).getDisplaceableSubstreams()).isEqualTo(1);
+        assertThat(b.lastBufferMap(11).getDisplaceableSubstreams()).isEqualTo(1);
 
-        subscribe(b, 11, 0, 2_100_000_000L);
-        assertThat(lastReply(b, 11).getAccepted()).isTrue();
-        assertThat(lastReply(b, 10).getAccepted()).as("the weak root is let go").isFalse();
+        b.subscribe(11, 0, 2_100_000_000L);
+        assertThat(b.lastReply(11).getAccepted()).isTrue();
+        assertThat(b.lastReply(10).getAccepted()).as("the weak root is let go").isFalse();
         assertThat(b.engine.counters().rootsReplaced()).isEqualTo(1);
 
         b.engine.onTimer(5 * S);
-        assertThat(lastBufferMap(b, 10).getDisplaceableSubstreams())
+        assertThat(b.lastBufferMap(10).getDisplaceableSubstreams())
                 .as("no neighbour forwarding tree 0 is clearly stronger than the new root").isZero();
     }
 
@@ -72,38 +68,14 @@ class RootSelectionTest {
     void aRootIsNotReplacedByAPeerOfTheSameClassNorByOneThatOnlyClaimsFarMore() {
         EngineHarness b = EngineHarness.broadcaster(keys, Long.MAX_VALUE);
         b.connectPeer(10, addr(10), true, false, 0, 8_000_000, 0); // 4x the bitrate: the most a claim counts for
-        subscribe(b, 10, 0, 0);
+        b.subscribe(10, 0, 0);
         b.connectPeer(11, addr(11), true, false, 0, 9_000_000, 0);
         b.connectPeer(12, addr(12), true, false, 0, 1_000_000_000_000L, 0); // says a terabit: unchecked
         b.engine.onTimer(3 * S);
-        assertThat(lastBufferMap(b, 11).getDisplaceableSubstreams()).isZero();
-        subscribe(b, 12, 0, 3 * S);
-        assertThat(lastReply(b, 12).getAccepted()).isFalse();
+        assertThat(b.lastBufferMap(11).getDisplaceableSubstreams()).isZero();
+        b.subscribe(12, 0, 3 * S);
+        assertThat(b.lastReply(12).getAccepted()).isFalse();
         assertThat(b.engine.counters().rootsReplaced()).isZero();
-    }
-
-    private static void subscribe(EngineHarness h, long peer, int k, long nowNs) {
-        h.control(peer, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build(), nowNs);
-    }
-
-    private static SubscribeReply lastReply(EngineHarness h, long peer) {
-        List<Control> to = h.sentTo(peer);
-        for (int i = to.size() - 1; i >= 0; i--) {
-            if (to.get(i).hasSubscribeReply()) {
-                return to.get(i).getSubscribeReply();
-            }
-        }
-        throw new AssertionError("no subscribe reply to peer " + peer);
-    }
-
-    private static BufferMap lastBufferMap(EngineHarness h, long peer) {
-        List<Control> to = h.sentTo(peer);
-        for (int i = to.size() - 1; i >= 0; i--) {
-            if (to.get(i).hasBufferMap()) {
-                return to.get(i).getBufferMap();
-            }
-        }
-        throw new AssertionError("no buffer map to peer " + peer);
     }
 
     private static InetSocketAddress addr(int i) {
