@@ -60,6 +60,10 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--free-riders", defaultValue = "0", description = "Share of viewers that upload nothing (default ${DEFAULT-VALUE}).")
     double freeRiders;
 
+    @Option(names = "--liars", defaultValue = "0",
+            description = "Viewers that declare 4x the bitrate as upload and forward nothing; left out of continuity (default ${DEFAULT-VALUE}).")
+    int liars;
+
     @Option(names = "--server-upload-bps", defaultValue = "0", description = "Broadcaster upload cap; 0: unlimited (default).")
     long serverUploadBps;
 
@@ -94,7 +98,7 @@ public final class SimCommand implements Callable<Integer> {
                     .viewers(viewers).durationS(durationS).seed(seed).bitrateBps(bitrateBps).pieceBytes(pieceBytes)
                     .playoutDelayMs(playoutDelayMs).uploadDist(UploadDistribution.parse(uploadDist))
                     .latencyMs(Double.parseDouble(lohi[0]), Double.parseDouble(lohi[1])).loss(loss)
-                    .churnPerMin(churnPerMin).join(join).freeRiders(freeRiders).serverUploadBps(serverUploadBps)
+                    .churnPerMin(churnPerMin).join(join).freeRiders(freeRiders).liars(liars).serverUploadBps(serverUploadBps)
                     .strategy(Strategy.fromCliName(strategy))
                     .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors()).build();
         } catch (IllegalArgumentException e) {
@@ -143,7 +147,7 @@ public final class SimCommand implements Callable<Integer> {
         return SwarmSimulation.Config.builder().viewers(viewers).durationS(c.durationS()).seed(c.seed())
                 .bitrateBps(c.bitrateBps()).pieceBytes(c.pieceBytes()).playoutDelayMs(c.playoutDelayMs())
                 .uploadDist(c.uploadDist()).latencyMs(c.latencyLoMs(), c.latencyHiMs()).loss(c.loss())
-                .churnPerMin(c.churnPerMin()).join(c.join()).freeRiders(c.freeRiders())
+                .churnPerMin(c.churnPerMin()).join(c.join()).freeRiders(c.freeRiders()).liars(c.liars())
                 .serverUploadBps(c.serverUploadBps()).strategy(c.strategy()).threads(c.threads()).build();
     }
 

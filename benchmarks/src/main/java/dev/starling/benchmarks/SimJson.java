@@ -26,6 +26,7 @@ final class SimJson {
         f.put("churnPerMin", c.churnPerMin());
         f.put("join", c.join());
         f.put("freeRiders", c.freeRiders());
+        f.put("liars", c.liars());
         f.put("serverUploadBps", c.serverUploadBps());
         f.put("serverUploadRatio", r.serverUploadRatio());
         f.put("p2pShare", r.p2pShare());
