@@ -38,7 +38,7 @@ public final class EngineCounters {
     public long neighboursReplacedByStronger() { return neighboursReplacedByStronger; }
     /** @return broadcaster: tree roots that made way for a neighbour forwarding that tree with clearly more upload */
     public long rootsReplaced() { return rootsReplaced; }
-    /** @return broadcaster: tree roots dropped, and barred from rooting for a minute, because their tree did not deliver */
+    /** @return broadcaster: tree roots dropped, and barred from rooting for ten minutes, because their tree did not deliver */
     public long rootsDropped() { return rootsDropped; }
     /** @return neighbours let go to make room for a parent in a tree where the node had none */
     public long peersRotated() { return peersRotated; }

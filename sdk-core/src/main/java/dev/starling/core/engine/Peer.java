@@ -33,7 +33,7 @@ final class Peer {
     long[] pendingSinceNs;
     long[] rejectedUntilNs;
     long childSinceNs;
-    long rootBarredUntilNs; // broadcaster: not made a tree root before this (its tree did not deliver)
+    long rootBarredUntilNs; // broadcaster: not made a tree root before this (a tree it rooted did not deliver)
     int freeRiderSubstreams; // from its buffer map: full there, but a child uploads nothing
     int feedingSubstreams;   // from its buffer map: it has children of its own there
 

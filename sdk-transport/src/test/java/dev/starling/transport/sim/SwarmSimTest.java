@@ -111,9 +111,10 @@ class SwarmSimTest {
 
     @Test
     void viewersThatClaimStrongUploadAndForwardNothingAreDroppedAsRoots() {
-        // Four liars, one for each tree: they declare twice the others' upload, so the broadcaster makes them roots,
-        // and forward nothing. Without the broadcaster's check of its roots' trees the honest viewers' continuity
-        // was 0.52 here; with it, a liar starves its tree for the few seconds the check needs.
+        // Four liars: they declare twice the others' upload, so the broadcaster makes them roots, and forward
+        // nothing. Without the broadcaster's check of its roots' trees the honest viewers' continuity was 0.52 here;
+        // with it, a liar starves its tree for the two or three seconds the check needs, once (0.974 at this seed;
+        // 0.928 when only neighbours fed by the other trees judged, and 0.26-0.91 at seeds 1-5 then).
         SwarmSimulation.Result r = new SwarmSimulation(base().viewers(200).durationS(40).liars(4).build()).run(null);
         System.out.println("liars: " + r.summary() + " p01=" + r.viewerContinuityQuantile(0.01));
         String note = seedNote(r);
@@ -121,7 +122,7 @@ class SwarmSimTest {
         assertThat(r.viewers().stream().filter(v -> v.liar).count()).as(note).isEqualTo(4);
         assertThat(r.viewers().stream().filter(v -> v.liar).mapToLong(v -> v.stats.bytesUploaded()).sum())
                 .as("the liars' engines pushed pieces that never left their hosts; " + note).isPositive();
-        assertThat(r.continuity()).as("the honest viewers' continuity; " + note).isGreaterThan(0.9);
+        assertThat(r.continuity()).as("the honest viewers' continuity; " + note).isGreaterThan(0.95);
     }
 
     @Test
