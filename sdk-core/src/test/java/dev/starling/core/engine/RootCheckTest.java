@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The broadcaster cannot see whether a root forwards, only whether its neighbours hold that tree's pieces: a root
- * whose tree's pieces of 1.5 s to 0.6 s ago have reached no more than half of the settled neighbours is dropped,
+ * whose tree's pieces of 2 s to 0.8 s ago have reached no more than half of the settled neighbours is dropped,
  * and its listen address may not root a tree for ten minutes, whatever connection it comes back on.
  */
 class RootCheckTest {

@@ -113,7 +113,7 @@ class SwarmSimTest {
     void viewersThatClaimStrongUploadAndForwardNothingAreDroppedAsRoots() {
         // Four liars: they declare twice the others' upload, so the broadcaster makes them roots, and forward
         // nothing. Without the broadcaster's check of its roots' trees the honest viewers' continuity was 0.52 here;
-        // with it, a liar starves its tree for the two to three seconds the check needs, once (0.952 at this seed;
+        // with it, a liar starves its tree for the three seconds or so the check needs, once (0.937 at this seed;
         // 0.928 when only neighbours fed by the other trees judged, and 0.26-0.91 at seeds 1-5 then).
         SwarmSimulation.Result r = new SwarmSimulation(base().viewers(200).durationS(40).liars(4).build()).run(null);
         System.out.println("liars: " + r.summary() + " p01=" + r.viewerContinuityQuantile(0.01));
@@ -122,21 +122,23 @@ class SwarmSimTest {
         assertThat(r.viewers().stream().filter(v -> v.liar).count()).as(note).isEqualTo(4);
         assertThat(r.viewers().stream().filter(v -> v.liar).mapToLong(v -> v.stats.bytesUploaded()).sum())
                 .as("the liars' engines pushed pieces that never left their hosts; " + note).isPositive();
-        assertThat(r.continuity()).as("the honest viewers' continuity; " + note).isGreaterThan(0.93);
+        assertThat(r.continuity()).as("the honest viewers' continuity; " + note).isGreaterThan(0.9);
     }
 
     @Test
     void aTwentiethOfViewersLyingAboutUploadCostsLittle() {
-        // At the simulator's defaults, 15 liars among 300 viewers: as each is dropped, the next root's tree is still
-        // re-forming. Judged at the quick settings it was dropped in turn, and so on (continuity 0.894 here); judged
-        // as re-forming for 10 s after a drop, only liars are dropped.
-        SwarmSimulation.Result r = new SwarmSimulation(SwarmSimulation.Config.builder().seed(SEED).viewers(300)
-                .durationS(40).uploadDist(UploadDistribution.parse("heterogeneous")).latencyMs(5, 75).loss(0.005)
-                .liars(15).build()).run(null);
+        // The simulator's defaults with 50 liars among 1,000 viewers (sim --viewers 1000 --liars 50 at seed 1, the
+        // run that showed it): each drop cuts a whole tree, and the next root's tree is still re-forming when it is
+        // judged. Without judging a tree as re-forming for 10 s after a drop, honest roots were dropped one after
+        // another: continuity 0.837 (0.706 with the quicker check); with it 0.972. Seeds 2, 3: 0.960, 0.982.
+        long seed = Long.getLong("starling.sim.seed", 1L);
+        SwarmSimulation.Result r = new SwarmSimulation(SwarmSimulation.Config.builder().seed(seed).viewers(1000)
+                .durationS(60).uploadDist(UploadDistribution.parse("heterogeneous")).latencyMs(5, 75).loss(0.005)
+                .liars(50).build()).run(null);
         System.out.println("liars, 5%: " + r.summary());
         String note = seedNote(r);
         assertThat(r.corruptBytes()).as(note).isZero();
-        assertThat(r.continuity()).as("the honest viewers' continuity; " + note).isGreaterThan(0.96);
+        assertThat(r.continuity()).as("the honest viewers' continuity; " + note).isGreaterThan(0.95);
     }
 
     @Test
