@@ -115,7 +115,6 @@ public final class PeerEngine {
     private static final long TREE_REFORMING_NS = 10_000_000_000L;
     private static final long REFORMING_CHECK_OLDEST_US = 2_500_000;
     private static final long REFORMING_CHECK_NEWEST_US = 1_000_000;
-    private static final long REFORMING_TRIAL_NS = 3_000_000_000L;
     private static final long ROOT_JUDGE_AFTER_NS = 3_000_000_000L;
     private static final double ROOT_FAILING_SHARE = 0.5;
     private static final int ROOT_MIN_JUDGES = 4;
@@ -1266,13 +1265,12 @@ public final class PeerEngine {
             boolean reforming = nowNs - rootDroppedAtNs[k] < TREE_REFORMING_NS;
             long oldest = newestSeq - (reforming ? REFORMING_CHECK_OLDEST_US : ROOT_CHECK_OLDEST_US) / pieceIntervalUs;
             long newest = newestSeq - (reforming ? REFORMING_CHECK_NEWEST_US : ROOT_CHECK_NEWEST_US) / pieceIntervalUs;
-            long trialNs = reforming ? REFORMING_TRIAL_NS : ROOT_TRIAL_NS;
             int judges = 0;
             int lacking = 0;
             boolean rootOnTrial = false;
             for (Peer p : peers) {
                 if ((p.treeChildMask() & (1 << k)) != 0) {
-                    rootOnTrial |= nowNs - p.childSinceNs >= trialNs;
+                    rootOnTrial |= nowNs - p.childSinceNs >= ROOT_TRIAL_NS;
                 } else if (p.handshaken && !p.broadcaster && p.bmEpoch == epoch
                         && nowNs - p.connectedNs >= ROOT_JUDGE_AFTER_NS) {
                     judges++;
@@ -1286,7 +1284,7 @@ public final class PeerEngine {
             }
             for (int i = peers.size() - 1; i >= 0; i--) {
                 Peer root = peers.get(i);
-                if ((root.treeChildMask() & (1 << k)) != 0 && nowNs - root.childSinceNs >= trialNs) {
+                if ((root.treeChildMask() & (1 << k)) != 0 && nowNs - root.childSinceNs >= ROOT_TRIAL_NS) {
                     counters.rootsDropped++;
                     rootDroppedAtNs[k] = nowNs;
                     barFromRooting(root, nowNs + ROOT_BAR_NS);
