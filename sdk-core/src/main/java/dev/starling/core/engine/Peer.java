@@ -33,6 +33,8 @@ final class Peer {
     long[] pendingSinceNs;
     long[] rejectedUntilNs;
     long childSinceNs;
+    int handingOverMask;     // broadcaster: trees in which it made way as root and is still fed until handingOverUntilNs
+    long handingOverUntilNs;
     long rootBarredUntilNs; // broadcaster: not made a tree root before this (a tree it rooted did not deliver)
     int freeRiderSubstreams; // from its buffer map: full there, but a child uploads nothing
     int feedingSubstreams;   // from its buffer map: it has children of its own there
