@@ -106,9 +106,37 @@ public final class SimCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Heap a simulated viewer keeps live, measured (`heapBytesPerViewer` was 193,462-194,798 at 1,000 to 100,000
+     * viewers in benchmarks/RESULTS.md), rounded up.
+     */
+    static final long HEAP_BYTES_PER_VIEWER = 200_000;
+    private static final long HEAP_HEADROOM_BYTES = 1L << 30;
+
+    /**
+     * A warning when the run will likely not fit this JVM's heap: it would fail after many minutes with an
+     * OutOfMemoryError, or slow to a crawl collecting garbage.
+     *
+     * @return the warning, or null when the heap should do
+     */
+    static String heapWarning(int viewers, long maxHeapBytes) {
+        long neededBytes = viewers * HEAP_BYTES_PER_VIEWER + HEAP_HEADROOM_BYTES;
+        if (maxHeapBytes == Long.MAX_VALUE || maxHeapBytes >= neededBytes) {
+            return null;
+        }
+        long gib = (neededBytes + (1L << 30) - 1) >> 30;
+        return String.format(Locale.ROOT, "sim: warning: %d viewers need about %d GiB of heap (about %d KB a viewer) "
+                + "and this JVM may use %.1f GiB; run it as java -Xmx%dg -jar ..., with nothing else big beside it",
+                viewers, gib, HEAP_BYTES_PER_VIEWER / 1000, maxHeapBytes / (double) (1L << 30), gib);
+    }
+
     @Override
     public Integer call() throws Exception {
         SwarmSimulation.Config cfg = config();
+        String heapWarning = heapWarning(cfg.viewers(), Runtime.getRuntime().maxMemory());
+        if (heapWarning != null) {
+            System.err.println(heapWarning);
+        }
         long heapPerViewer = -1;
         SwarmSimulation.Result result;
         if (noHeap || cfg.viewers() == 0) {
