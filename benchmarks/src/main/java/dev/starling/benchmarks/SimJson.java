@@ -29,6 +29,10 @@ final class SimJson {
         f.put("liars", c.liars());
         f.put("serverUploadBps", c.serverUploadBps());
         f.put("serverUploadRatio", r.serverUploadRatio());
+        f.put("serverRootsRatio", r.serverRootsRatio());
+        f.put("serverHandOverRatio", r.serverHandOverRatio());
+        f.put("serverReserveRatio", r.serverReserveRatio());
+        f.put("serverRepairRatio", r.serverRepairRatio());
         f.put("p2pShare", r.p2pShare());
         f.put("continuity", r.continuity());
         f.put("continuityContributors", r.continuityContributors());

@@ -60,21 +60,32 @@ final class SimReport {
     }
 
     private static XYChart broadcasterUpload(SwarmSimulation.Result r) {
-        long[] perSecond = r.broadcasterBytesPerSecond();
         int n = Math.max(1, r.config().durationS());
         double[] x = new double[n];
-        double[] y = new double[n];
         double[] stream = new double[n];
         for (int i = 0; i < n; i++) {
             x[i] = i + 1;
-            y[i] = perSecond[i] * 8 / 1e6;
             stream[i] = r.config().bitrateBps() / 1e6;
         }
+        SwarmSimulation.BroadcasterUpload parts = r.broadcasterUpload();
         XYChart chart = new XYChartBuilder().width(900).height(360).xAxisTitle("virtual time (s)")
                 .yAxisTitle("Mbit/s").build();
-        chart.addSeries("broadcaster upload", x, y).setMarker(SeriesMarkers.NONE);
+        chart.addSeries("broadcaster upload", x, mbps(r.broadcasterBytesPerSecond(), n)).setMarker(SeriesMarkers.NONE);
+        chart.addSeries("to the trees' roots", x, mbps(parts.rootBytesPerSecond(), n)).setMarker(SeriesMarkers.NONE);
+        chart.addSeries("to roots handing over", x, mbps(parts.handOverBytesPerSecond(), n))
+                .setMarker(SeriesMarkers.NONE);
+        chart.addSeries("to reserve slots", x, mbps(parts.reserveBytesPerSecond(), n)).setMarker(SeriesMarkers.NONE);
+        chart.addSeries("pull repair", x, mbps(parts.repairBytesPerSecond(), n)).setMarker(SeriesMarkers.NONE);
         chart.addSeries("one copy of the stream", x, stream).setMarker(SeriesMarkers.NONE);
         return chart;
+    }
+
+    private static double[] mbps(long[] bytesPerSecond, int n) {
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = bytesPerSecond[i] * 8 / 1e6;
+        }
+        return y;
     }
 
     private static XYChart latencyCdf(SwarmSimulation.Result r) {

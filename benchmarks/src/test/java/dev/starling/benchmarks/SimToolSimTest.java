@@ -1,6 +1,7 @@
 package dev.starling.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -59,6 +60,11 @@ class SimToolSimTest {
                 "\"bitrateBps\":2000000", "\"pieceBytes\":16384");
 
         assertThat(first).contains("\"threads\":2");
+        // The broadcaster's copies by what they were for add up to its ratio (six decimals each in the JSON).
+        double parts = number(first, "serverRootsRatio") + number(first, "serverHandOverRatio")
+                + number(first, "serverReserveRatio") + number(first, "serverRepairRatio");
+        assertThat(parts).as(note).isCloseTo(number(first, "serverUploadRatio"), within(1e-5));
+        assertThat(number(first, "serverRootsRatio")).as("the roots carry the stream; " + note).isPositive();
         // Per-viewer continuity, worst first: ordered, and the overall figure lies between the worst and the best.
         double p01 = number(first, "viewerContinuityP01");
         double p10 = number(first, "viewerContinuityP10");

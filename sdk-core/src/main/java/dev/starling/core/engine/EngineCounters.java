@@ -18,6 +18,8 @@ public final class EngineCounters {
     long framesRejected;
     long bytesUploadedPush;
     long bytesUploadedRepair;
+    long bytesUploadedReserve;
+    long bytesUploadedHandOver;
     long peerAddressesRefused;
     long peerExchangesIgnored;
     long peersRotated;
@@ -64,6 +66,13 @@ public final class EngineCounters {
     public long bytesUploadedPush() { return bytesUploadedPush; }
     /** @return payload bytes sent in answer to requests */
     public long bytesUploadedRepair() { return bytesUploadedRepair; }
+    /** @return broadcaster: payload bytes pushed to children in reserve slots (a part of {@link #bytesUploadedPush()}) */
+    public long bytesUploadedReserve() { return bytesUploadedReserve; }
+    /**
+     * @return broadcaster: payload bytes pushed to tree roots that made way, while they hand over (a part of
+     *     {@link #bytesUploadedPush()})
+     */
+    public long bytesUploadedHandOver() { return bytesUploadedHandOver; }
 
     /** @return addresses from peer exchange or discovery refused (not dialable, or over a subnet or source cap) */
     public long peerAddressesRefused() { return peerAddressesRefused; }

@@ -546,6 +546,7 @@ public final class PeerEngine {
             for (Peer p : peers) {
                 if ((p.handingOverMask & bit) != 0 && nowNs < p.handingOverUntilNs && (p.childMask & bit) == 0) {
                     sendPiece(p, piece, seq, true); // a root that made way: its subtree stays fed while it moves
+                    counters.bytesUploadedHandOver += piece.length();
                 }
             }
         }
@@ -1354,13 +1355,20 @@ public final class PeerEngine {
             }
         }
         for (int i = 0; i < n; i++) {
-            sendPiece(forwardOrder[i], piece, piece.seq(), true);
+            pushTo(forwardOrder[i], piece, bit);
             forwardOrder[i] = null;
         }
         for (Peer p : peers) {
             if ((p.childMask & bit) != 0 && p != from && p.primarySubstream != k) {
-                sendPiece(p, piece, piece.seq(), true);
+                pushTo(p, piece, bit);
             }
+        }
+    }
+
+    private void pushTo(Peer child, Piece piece, int bit) {
+        sendPiece(child, piece, piece.seq(), true);
+        if ((child.reserveMask & bit) != 0) {
+            counters.bytesUploadedReserve += piece.length();
         }
     }
 

@@ -56,6 +56,27 @@ class ReserveTest {
     }
 
     @Test
+    void pushesToReserveSlotsAreCountedApartFromThoseToTheRoots() {
+        EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
+        fillRoots(b);
+        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
+        b.subscribe(20, 0, true, S);
+        assertThat(b.lastReply(20).getReserve()).isTrue();
+        int pieces = 16;
+        for (int i = 0; i < pieces; i++) {
+            long nowNs = S + i * 65_536_000L;
+            b.engine.publish(Payload.wrap(new byte[100]), 0, nowNs / 1000, nowNs);
+        }
+        long toReserve = b.sentTo(20).stream().filter(Control::hasPiece).count();
+        assertThat(toReserve).as("every piece of tree 0").isEqualTo(pieces / 4);
+        EngineCounters c = b.engine.counters();
+        assertThat(c.bytesUploadedReserve()).isEqualTo(toReserve * 100);
+        assertThat(c.bytesUploadedPush()).as("the roots' pieces and the reserve child's")
+                .isEqualTo((pieces + toReserve) * 100);
+        assertThat(c.bytesUploadedHandOver()).isZero();
+    }
+
+    @Test
     void aLastResortSubscribeNeverTakesARootsPlace() {
         EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
         for (int k = 0; k < 4; k++) {

@@ -47,6 +47,12 @@ class RootHandOverTest {
                 .hasSize((int) ((handedOverUntil + SUBSTREAMS - 1) / SUBSTREAMS));
         assertThat(toNewRoot).as("the new root gets every piece of tree 0").allMatch(s -> s % SUBSTREAMS == 0)
                 .hasSizeGreaterThan(toOldRoot.size());
+        EngineCounters c = b.engine.counters();
+        assertThat(c.bytesUploadedHandOver()).as("hand-over pushes counted as such (1-byte pieces)")
+                .isEqualTo(toOldRoot.size());
+        assertThat(c.bytesUploadedPush()).as("and as pushes, with the new root's")
+                .isEqualTo(toOldRoot.size() + toNewRoot.size());
+        assertThat(c.bytesUploadedReserve()).isZero();
     }
 
     private static List<Long> seqsSentTo(EngineHarness b, long peer) {

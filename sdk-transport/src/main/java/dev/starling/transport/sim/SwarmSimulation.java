@@ -204,13 +204,27 @@ public final class SwarmSimulation {
         Node node;
     }
 
+    /**
+     * The broadcaster's upload (payload bytes) by what it was for; the four parts add up to all it sent. Per-second
+     * arrays are indexed by virtual second.
+     *
+     * @param rootBytes     pushed to the trees' roots
+     * @param handOverBytes pushed to roots that made way for stronger ones, while they hand over their subtree
+     * @param reserveBytes  pushed to viewers in reserve slots (no room among their neighbours)
+     * @param repairBytes   sent in answer to requests (pull repair), and the end-of-stream marker
+     */
+    public record BroadcasterUpload(long rootBytes, long handOverBytes, long reserveBytes, long repairBytes,
+                                    long[] rootBytesPerSecond, long[] handOverBytesPerSecond,
+                                    long[] reserveBytesPerSecond, long[] repairBytesPerSecond) {
+    }
+
     /** What the run measured. */
     public record Result(Config config, long streamBytes, long broadcasterBytesUploaded, double serverUploadRatio,
                          double p2pShare, double continuity, double continuityContributors,
                          double continuityFreeRiders, long latencyMsP50, long latencyMsP99, long startupMsP50,
                          long startupMsP99, long corruptBytes, long orderViolations, long events, double wallS,
                          long realVerifications, int openLinksAfterForgery, long[] broadcasterBytesPerSecond,
-                         double[] continuityPerSecond, long[] latencyHistogramMs,
+                         BroadcasterUpload broadcasterUpload, double[] continuityPerSecond, long[] latencyHistogramMs,
                          Map<String, double[]> uploadUsedPerClass, List<ViewerReport> viewers) {
         /**
          * How evenly continuity is spread: the continuity of the viewer session at quantile {@code q}, worst first
@@ -226,6 +240,30 @@ public final class SwarmSimulation {
             }
             int i = (int) Math.ceil(q * each.length) - 1;
             return each[Math.max(0, Math.min(each.length - 1, i))];
+        }
+
+        /** @return copies of the stream the broadcaster pushed to the trees' roots (a part of serverUploadRatio) */
+        public double serverRootsRatio() {
+            return share(broadcasterUpload.rootBytes());
+        }
+
+        /** @return copies pushed to roots handing over after making way (a part of serverUploadRatio) */
+        public double serverHandOverRatio() {
+            return share(broadcasterUpload.handOverBytes());
+        }
+
+        /** @return copies pushed to reserve slots (a part of serverUploadRatio) */
+        public double serverReserveRatio() {
+            return share(broadcasterUpload.reserveBytes());
+        }
+
+        /** @return copies sent as pull repair (a part of serverUploadRatio) */
+        public double serverRepairRatio() {
+            return share(broadcasterUpload.repairBytes());
+        }
+
+        private double share(long bytes) {
+            return streamBytes == 0 ? 0 : (double) bytes / streamBytes;
         }
 
         /** @return a one-line human summary */
@@ -259,7 +297,9 @@ public final class SwarmSimulation {
     private Node broadcaster;
     private long epoch;
     private long streamBytes;
-    private long broadcasterBytesBefore;
+    /** What earlier broadcaster instances (before a restart) sent, per {@link #broadcasterParts} part. */
+    private final long[] broadcasterPartsBefore = new long[PARTS];
+    private Node retiredBroadcaster;
     private int nextPeerIndex = 1;
 
     /** @param cfg what to simulate */
@@ -416,7 +456,9 @@ public final class SwarmSimulation {
             long now = net.nowNs();
             if (now >= restartAtNs && epoch == 1) {
                 broadcaster.engine().endStream(now / 1000, now);
-                broadcasterBytesBefore += broadcaster.engine().counters().bytesUploaded();
+                long[] sent = broadcasterParts();
+                System.arraycopy(sent, 0, broadcasterPartsBefore, 0, PARTS);
+                retiredBroadcaster = broadcaster; // counted in broadcasterPartsBefore from here on
                 Node old = broadcaster;
                 net.at(now + 500_000_000L, old::close);
                 epoch = 2;
@@ -445,15 +487,17 @@ public final class SwarmSimulation {
         net.at(0, tick[0]);
 
         int seconds = cfg.durationS();
-        long[] broadcasterPerSecond = new long[seconds + 1];
+        long[][] partsPerSecond = new long[PARTS][seconds + 1];
+        long[] lastParts = new long[PARTS];
         double churnDebt = 0;
         long stepNs = 1_000_000_000L;
-        long lastBroadcaster = 0;
         for (int sec = 1; sec <= seconds; sec++) {
             net.runUntil(sec * stepNs);
-            long up = broadcasterBytesBefore + broadcaster.engine().counters().bytesUploaded();
-            broadcasterPerSecond[sec - 1] = up - lastBroadcaster;
-            lastBroadcaster = up;
+            long[] parts = broadcasterParts();
+            for (int i = 0; i < PARTS; i++) {
+                partsPerSecond[i][sec - 1] = parts[i] - lastParts[i];
+            }
+            lastParts = parts;
             churnDebt += present.size() * cfg.churnPerMin() / 60.0;
             while (churnDebt >= 1 && !present.isEmpty() && sec < seconds) {
                 churnDebt -= 1;
@@ -475,11 +519,40 @@ public final class SwarmSimulation {
         for (ViewerReport rep : present) {
             finish(rep, drainEnd);
         }
-        return result(wallStart, broadcasterPerSecond);
+        return result(wallStart, partsPerSecond);
     }
 
-    private Result result(long wallStart, long[] broadcasterPerSecond) {
-        long broadcasterUploaded = broadcasterBytesBefore + broadcaster.engine().counters().bytesUploaded();
+    // The broadcaster's upload by what it was for: all of it, then its parts, which add up to it.
+    private static final int PARTS = 5;
+    private static final int ALL = 0;
+    private static final int ROOTS = 1;
+    private static final int HAND_OVER = 2;
+    private static final int RESERVE = 3;
+    private static final int REPAIR = 4;
+
+    /** @return payload bytes the broadcaster sent so far (across restarts), all and by part */
+    private long[] broadcasterParts() {
+        long[] parts = new long[PARTS];
+        if (broadcaster == retiredBroadcaster) {
+            return broadcasterPartsBefore.clone(); // restarting: the old one is counted, the new one not up yet
+        }
+        var c = broadcaster.engine().counters();
+        parts[ALL] = c.bytesUploaded();
+        parts[HAND_OVER] = c.bytesUploadedHandOver();
+        parts[RESERVE] = c.bytesUploadedReserve();
+        parts[ROOTS] = c.bytesUploadedPush() - parts[HAND_OVER] - parts[RESERVE];
+        parts[REPAIR] = c.bytesUploadedRepair();
+        for (int i = 0; i < PARTS; i++) {
+            parts[i] += broadcasterPartsBefore[i];
+        }
+        return parts;
+    }
+
+    private Result result(long wallStart, long[][] partsPerSecond) {
+        long[] sent = broadcasterParts();
+        long broadcasterUploaded = sent[ALL];
+        BroadcasterUpload split = new BroadcasterUpload(sent[ROOTS], sent[HAND_OVER], sent[RESERVE], sent[REPAIR],
+                partsPerSecond[ROOTS], partsPerSecond[HAND_OVER], partsPerSecond[RESERVE], partsPerSecond[REPAIR]);
         long fromPeers = 0;
         long fromBroadcaster = 0;
         long corrupt = 0;
@@ -528,7 +601,7 @@ public final class SwarmSimulation {
                 percentile(0.50), percentile(0.99),
                 percentileOf(startupSorted, 0.50) / 1_000_000, percentileOf(startupSorted, 0.99) / 1_000_000,
                 corrupt, violations, net.events(), wallS, verifier.realVerifications(),
-                net.openLinksThatDeliveredForgeries(), broadcasterPerSecond, perSecond, histogram(),
+                net.openLinksThatDeliveredForgeries(), partsPerSecond[ALL], split, perSecond, histogram(),
                 usedShare, sessions);
     }
 

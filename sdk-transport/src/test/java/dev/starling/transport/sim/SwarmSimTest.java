@@ -178,5 +178,18 @@ class SwarmSimTest {
             assertThat(v.delivered).as(note).isPositive();
         }
         assertThat(r.orderViolations()).as(note).isZero();
+        // The broadcaster's upload by part, across the restart: the parts add up, and no second goes negative
+        // (the old instance is counted once, not again until the new one is up).
+        SwarmSimulation.BroadcasterUpload up = r.broadcasterUpload();
+        assertThat(up.rootBytes() + up.handOverBytes() + up.reserveBytes() + up.repairBytes()).as(note)
+                .isEqualTo(r.broadcasterBytesUploaded());
+        for (int sec = 0; sec < 40; sec++) {
+            long[] parts = {up.rootBytesPerSecond()[sec], up.handOverBytesPerSecond()[sec],
+                up.reserveBytesPerSecond()[sec], up.repairBytesPerSecond()[sec]};
+            assertThat(java.util.Arrays.stream(parts).min().orElseThrow()).as("second %d: %s; %s", sec,
+                    java.util.Arrays.toString(parts), note).isNotNegative();
+            assertThat(parts[0] + parts[1] + parts[2] + parts[3]).as("second %d; %s", sec, note)
+                    .isEqualTo(r.broadcasterBytesPerSecond()[sec]);
+        }
     }
 }
