@@ -15,6 +15,7 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -76,7 +77,8 @@ final class SimReport {
                 .setMarker(SeriesMarkers.NONE);
         chart.addSeries("to reserve slots", x, mbps(parts.reserveBytesPerSecond(), n)).setMarker(SeriesMarkers.NONE);
         chart.addSeries("pull repair", x, mbps(parts.repairBytesPerSecond(), n)).setMarker(SeriesMarkers.NONE);
-        chart.addSeries("one copy of the stream", x, stream).setMarker(SeriesMarkers.NONE);
+        chart.addSeries("one copy of the stream", x, stream).setMarker(SeriesMarkers.NONE)
+                .setLineColor(java.awt.Color.GRAY).setLineStyle(SeriesLines.DASH_DASH); // a reference, not a part
         return chart;
     }
 
