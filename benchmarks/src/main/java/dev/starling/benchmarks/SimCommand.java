@@ -70,6 +70,10 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--strategy", defaultValue = "default", description = "default, client-server or pull-mesh (default ${DEFAULT-VALUE}).")
     String strategy;
 
+    @Option(names = "--substreams", defaultValue = "4",
+            description = "Push trees the stream is dealt into, round-robin by piece, 1-32 (default ${DEFAULT-VALUE}).")
+    int substreams;
+
     @Option(names = "--out", description = "Write the figures as one JSON object to this file.")
     Path out;
 
@@ -99,7 +103,7 @@ public final class SimCommand implements Callable<Integer> {
                     .playoutDelayMs(playoutDelayMs).uploadDist(UploadDistribution.parse(uploadDist))
                     .latencyMs(Double.parseDouble(lohi[0]), Double.parseDouble(lohi[1])).loss(loss)
                     .churnPerMin(churnPerMin).join(join).freeRiders(freeRiders).liars(liars).serverUploadBps(serverUploadBps)
-                    .strategy(Strategy.fromCliName(strategy))
+                    .strategy(Strategy.fromCliName(strategy)).substreams(substreams)
                     .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors()).build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -176,7 +180,8 @@ public final class SimCommand implements Callable<Integer> {
                 .bitrateBps(c.bitrateBps()).pieceBytes(c.pieceBytes()).playoutDelayMs(c.playoutDelayMs())
                 .uploadDist(c.uploadDist()).latencyMs(c.latencyLoMs(), c.latencyHiMs()).loss(c.loss())
                 .churnPerMin(c.churnPerMin()).join(c.join()).freeRiders(c.freeRiders()).liars(c.liars())
-                .serverUploadBps(c.serverUploadBps()).strategy(c.strategy()).threads(c.threads()).build();
+                .serverUploadBps(c.serverUploadBps()).strategy(c.strategy()).substreams(c.substreams())
+                .threads(c.threads()).build();
     }
 
     private static long liveHeapBytes() {

@@ -19,6 +19,7 @@ final class SimJson {
         f.put("bitrateBps", c.bitrateBps());
         f.put("pieceBytes", c.pieceBytes());
         f.put("strategy", c.strategy().cliName());
+        f.put("substreams", c.substreams());
         f.put("threads", c.threads());
         f.put("uploadDist", c.uploadDist().toString());
         f.put("latencyMs", fmt(c.latencyLoMs()) + "-" + fmt(c.latencyHiMs()));

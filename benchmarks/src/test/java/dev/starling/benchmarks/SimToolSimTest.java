@@ -92,6 +92,27 @@ class SimToolSimTest {
     }
 
     @Test
+    void theSubstreamCountReachesTheEngine() throws Exception {
+        String two = small(dir.resolve("two.json"), "2");
+        String four = small(dir.resolve("four.json"), "4");
+        String note = "seed " + SEED + " (replay with -Dstarling.sim.seed=" + SEED + "): " + two;
+        assertThat(two).contains("\"substreams\":2");
+        assertThat(four).contains("\"substreams\":4");
+        assertThat(number(two, "orderViolations")).as(note).isZero();
+        assertThat(number(two, "corruptBytes")).as(note).isZero();
+        assertThat(number(two, "continuity")).as(note).isGreaterThanOrEqualTo(0.99);
+        assertThat(number(two, "events")).as("two trees are not four: " + note).isNotEqualTo(number(four, "events"));
+    }
+
+    private static String small(Path out, String substreams) throws Exception {
+        CommandLine cli = new CommandLine(new SimCommand());
+        cli.setOut(new PrintWriter(new StringWriter()));
+        assertThat(cli.execute("--viewers", "100", "--duration-s", "15", "--seed", SEED, "--no-heap",
+                "--substreams", substreams, "--out", out.toString())).isZero();
+        return Files.readString(out).strip();
+    }
+
+    @Test
     void badOptionsAreRefusedWithAClearMessage() {
         CommandLine cli = new CommandLine(new SimCommand());
         StringWriter err = new StringWriter();
@@ -100,5 +121,7 @@ class SimToolSimTest {
         assertThat(err.toString()).contains("heterogeneous or uniform:X");
         assertThat(cli.execute("--viewers", "10", "--strategy", "magic")).isNotZero();
         assertThat(err.toString()).contains("default, client-server or pull-mesh");
+        assertThat(cli.execute("--viewers", "10", "--substreams", "0")).isNotZero();
+        assertThat(err.toString()).contains("substreams must be 1..32");
     }
 }

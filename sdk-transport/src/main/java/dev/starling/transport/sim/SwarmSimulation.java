@@ -117,6 +117,7 @@ public final class SwarmSimulation {
                 if (!(freeRiders >= 0 && freeRiders <= 1)) throw new IllegalArgumentException("free riders must be in [0, 1]");
                 if (!(churnPerMin >= 0 && churnPerMin <= 1)) throw new IllegalArgumentException("churn must be in [0, 1]");
                 if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
+                if (substreams < 1 || substreams > 32) throw new IllegalArgumentException("substreams must be 1..32");
                 parseJoin(join, durationS);
                 return new Config(viewers, durationS, seed, bitrateBps, pieceBytes, playoutDelayMs, latencyLoMs,
                         latencyHiMs, loss, uploadDist, churnPerMin, join, freeRiders, serverUploadBps, strategy,
