@@ -158,6 +158,12 @@ public final class PeerEngine {
     // reserve takes turns of RESERVE_TURN_NS, so a shortfall falls evenly; a peer that came for it may stay
     // RESERVE_IDLE_NS without a slot; MAX_RESERVE_SLOTS bounds it when the broadcaster's upload is unlimited.
     private static final long RESERVE_AFTER_NS = 2_000_000_000L;
+    /**
+     * As RESERVE_AFTER_NS, when the parent left the swarm. Its children usually find new parents within 1-3 s
+     * (churn frees slots as fast as it takes them), and asking sooner spent the reserve on viewers about to reattach.
+     * After an eviction or a hand-back the swarm is short of room, and waiting longer only costs continuity.
+     */
+    private static final long RESERVE_AFTER_PARENT_LEFT_NS = 4_000_000_000L;
     private static final long RESERVE_STRAIN_NS = 2_000_000_000L;
     private static final long RESERVE_AFTER_JOIN_NS = 10_000_000_000L;
     private static final long RESERVE_HOLD_NS = 15_000_000_000L;
@@ -241,6 +247,8 @@ public final class PeerEngine {
     private final int[] childrenPerSubstream;
     private final int primarySubstream;
     private final long[] detachedSinceNs;
+    /** How long after detachedSinceNs a viewer may ask the reserve in each substream (depends on why it lost its parent). */
+    private final long[] reserveAfterNs;
     private final int[] depthBeforeLoss; // per substream: the depth it had when it last lost its parent
     private final long[] strainedAtNs; // per substream: when a piece of it last came too late or was missed
     private int reserveParentMask; // substreams whose parent is the broadcaster's reserve
@@ -340,6 +348,8 @@ public final class PeerEngine {
         this.detachedSinceNs = new long[substreams];
         this.depthBeforeLoss = new int[substreams];
         Arrays.fill(detachedSinceNs, nowNs);
+        this.reserveAfterNs = new long[substreams];
+        Arrays.fill(reserveAfterNs, RESERVE_AFTER_NS);
         this.reserveParentSinceNs = new long[substreams];
         this.strainedAtNs = new long[substreams];
         Arrays.fill(strainedAtNs, Long.MIN_VALUE / 2);
@@ -459,6 +469,7 @@ public final class PeerEngine {
         for (int k = 0; k < substreams; k++) {
             if (parent[k] == p) {
                 clearParent(k, nowNs);
+                reserveAfterNs[k] = RESERVE_AFTER_PARENT_LEFT_NS;
             }
         }
         for (int k = 0; k < substreams; k++) {
@@ -1908,7 +1919,7 @@ public final class PeerEngine {
 
     private boolean needsReserveIn(int k, long nowNs) {
         return !isBroadcaster && strategy == Strategy.DEFAULT && !ended && slotCapacity > 0
-                && nowNs - joinedNs >= RESERVE_AFTER_JOIN_NS && parent[k] == null && nowNs - detachedSinceNs[k] >= RESERVE_AFTER_NS
+                && nowNs - joinedNs >= RESERVE_AFTER_JOIN_NS && parent[k] == null && nowNs - detachedSinceNs[k] >= reserveAfterNs[k]
                 && nowNs - strainedAtNs[k] <= RESERVE_STRAIN_NS && !roomAmongNeighbours(k, nowNs);
     }
 
@@ -2053,6 +2064,7 @@ public final class PeerEngine {
         if (p != null) {
             p.parentMask &= ~(1 << k);
             detachedSinceNs[k] = nowNs;
+            reserveAfterNs[k] = RESERVE_AFTER_NS;
             depthBeforeLoss[k] = before;
             if (childrenPerSubstream[k] > 0) {
                 sendBufferMaps(nowNs); // the subtree hears at once that it is cut off, before this node reattaches

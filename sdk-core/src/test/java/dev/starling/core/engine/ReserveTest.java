@@ -145,6 +145,63 @@ class ReserveTest {
     }
 
     @Test
+    void aViewerWhoseParentLeftGivesItsNeighboursFourSecondsBeforeAskingTheReserve() {
+        assertThat(nsFromDetachmentToReserveRequest((v, nowNs) -> v.engine.onDisconnected(6, nowNs)))
+                .as("churn frees slots as fast as it takes them").isEqualTo(4 * S);
+    }
+
+    @Test
+    void aViewerEvictedByItsParentAsksTheReserveAfterTwoSeconds() {
+        assertThat(nsFromDetachmentToReserveRequest((v, nowNs) -> {
+            v.control(6, Control.newBuilder().setSubscribeReply(SubscribeReply.newBuilder().setSubstream(1)
+                    .setAccepted(false)).build(), nowNs);
+            v.control(6, Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1)
+                    .addAllDepth(List.of(1, 1, 1, 1))).build(), nowNs); // and now full
+        })).as("room is short: waiting longer only costs continuity").isEqualTo(2 * S);
+    }
+
+    /**
+     * A viewer past the join gate attaches to neighbour 6 in substream 1, loses that parent by {@code detach}, and
+     * from then on gets that substream's pieces too late to play, with no neighbour offering room: how long until
+     * it asks the broadcaster's reserve (checked every 250 ms)?
+     */
+    private long nsFromDetachmentToReserveRequest(java.util.function.ObjLongConsumer<EngineHarness> detach) {
+        EngineHarness v = new EngineHarness(keys);
+        PieceSigner signer = new PieceSigner(keys);
+        v.connectPeer(5, addr(5), false, true, 0, 0, 0); // the broadcaster, its roots full, its reserve open
+        v.control(5, broadcasterMap(0xF), 0);
+        for (int seq = 0; seq < 5; seq++) {
+            piece(v, signer, seq, 0, 0);
+        }
+        long attachNs = 11 * S;
+        for (long t = 0; t < attachNs; t += S / 4) {
+            v.engine.onTimer(t);
+        }
+        v.connectPeer(6, addr(6), false, false, attachNs, CONTRIBUTOR_BPS, 1);
+        v.control(6, Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1)
+                .addAllDepth(List.of(1, 1, 1, 1)).setOpenSubstreams(0x2)).build(), attachNs);
+        v.engine.onTimer(attachNs);
+        assertThat(v.sentTo(6).stream().filter(Control::hasSubscribe).map(c -> c.getSubscribe().getSubstream()))
+                .containsExactly(1);
+        v.control(6, Control.newBuilder().setSubscribeReply(SubscribeReply.newBuilder().setSubstream(1)
+                .setAccepted(true)).build(), attachNs);
+        assertThat(v.engine.depth(1)).isEqualTo(2);
+        long detachNs = 12 * S;
+        detach.accept(v, detachNs);
+        assertThat(v.engine.parentCount()).isZero();
+
+        for (long t = detachNs; t <= detachNs + 6 * S; t += S / 4) {
+            piece(v, signer, 5 + 4 * ((t - detachNs) / (S / 4)), t - 3_500_000_000L, t);
+            v.engine.onTimer(t);
+            if (!lastResortSubscribes(v).isEmpty()) {
+                assertThat(lastResortSubscribes(v)).extracting(Subscribe::getSubstream).containsExactly(1);
+                return t - detachNs;
+            }
+        }
+        return -1;
+    }
+
+    @Test
     void aViewerFedByTheReserveTakesNoChildrenThere() {
         EngineHarness v = new EngineHarness(keys);
         PieceSigner signer = new PieceSigner(keys);
