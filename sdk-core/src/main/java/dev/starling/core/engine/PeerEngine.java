@@ -247,7 +247,7 @@ public final class PeerEngine {
     private final int[] childrenPerSubstream;
     private final int primarySubstream;
     private final long[] detachedSinceNs;
-    /** How long after detachedSinceNs a viewer may ask the reserve in each substream (depends on why it lost its parent). */
+    /** Per substream: how long after detachedSinceNs it may ask the reserve (by how it lost its parent). */
     private final long[] reserveAfterNs;
     private final int[] depthBeforeLoss; // per substream: the depth it had when it last lost its parent
     private final long[] strainedAtNs; // per substream: when a piece of it last came too late or was missed
