@@ -151,8 +151,9 @@ public final class PeerEngine {
     /** Most neighbours forwarding its own substream a viewer keeps: the rest of its table is for the other trees. */
     private static final int SAME_TREE_MAX = 12;
     // The broadcaster's reserve. A viewer asks it for a last-resort slot in a tree once it has had no parent there
-    // for RESERVE_AFTER_NS with no neighbour offering room, has lost pieces of that tree within RESERVE_STRAIN_NS
-    // (pulled from neighbours in time, a detached tree costs the broadcaster nothing), and joined at least
+    // for RESERVE_AFTER_NS (RESERVE_AFTER_PARENT_LEFT_NS if its parent left the swarm) with no neighbour offering
+    // room, has lost pieces of that tree within RESERVE_STRAIN_NS (pulled from neighbours in time, a detached tree
+    // costs the broadcaster nothing), and joined at least
     // RESERVE_AFTER_JOIN_NS ago (while trees form, detachment says nothing about a shortage). It hands the slot back
     // after RESERVE_HOLD_NS unless it feeds children there, to see whether its neighbours now keep it fed. A full
     // reserve takes turns of RESERVE_TURN_NS, so a shortfall falls evenly; a peer that came for it may stay
@@ -468,8 +469,7 @@ public final class PeerEngine {
         }
         for (int k = 0; k < substreams; k++) {
             if (parent[k] == p) {
-                clearParent(k, nowNs);
-                reserveAfterNs[k] = RESERVE_AFTER_PARENT_LEFT_NS;
+                clearParent(k, nowNs, RESERVE_AFTER_PARENT_LEFT_NS);
             }
         }
         for (int k = 0; k < substreams; k++) {
@@ -2056,6 +2056,11 @@ public final class PeerEngine {
     }
 
     private void clearParent(int k, long nowNs) {
+        clearParent(k, nowNs, RESERVE_AFTER_NS);
+    }
+
+    /** Detaches from substream k's parent; the node may ask the reserve there {@code reserveWaitNs} later. */
+    private void clearParent(int k, long nowNs, long reserveWaitNs) {
         Peer p = parent[k];
         parent[k] = null;
         int before = depth[k];
@@ -2064,7 +2069,7 @@ public final class PeerEngine {
         if (p != null) {
             p.parentMask &= ~(1 << k);
             detachedSinceNs[k] = nowNs;
-            reserveAfterNs[k] = RESERVE_AFTER_NS;
+            reserveAfterNs[k] = reserveWaitNs;
             depthBeforeLoss[k] = before;
             if (childrenPerSubstream[k] > 0) {
                 sendBufferMaps(nowNs); // the subtree hears at once that it is cut off, before this node reattaches

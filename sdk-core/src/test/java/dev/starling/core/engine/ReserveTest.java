@@ -13,6 +13,7 @@ import dev.starling.core.wire.proto.Subscribe;
 import dev.starling.core.wire.proto.SubscribeReply;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.ObjLongConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -165,7 +166,7 @@ class ReserveTest {
      * from then on gets that substream's pieces too late to play, with no neighbour offering room: how long until
      * it asks the broadcaster's reserve (checked every 250 ms)?
      */
-    private long nsFromDetachmentToReserveRequest(java.util.function.ObjLongConsumer<EngineHarness> detach) {
+    private long nsFromDetachmentToReserveRequest(ObjLongConsumer<EngineHarness> detach) {
         EngineHarness v = new EngineHarness(keys);
         PieceSigner signer = new PieceSigner(keys);
         v.connectPeer(5, addr(5), false, true, 0, 0, 0); // the broadcaster, its roots full, its reserve open
