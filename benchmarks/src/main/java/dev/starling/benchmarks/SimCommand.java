@@ -7,6 +7,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -87,8 +88,19 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--no-heap", description = "Skip the heap measurement (two full GCs and a run without viewers).")
     boolean noHeap;
 
+    @Option(names = "--same-jvm", description = "Run in this JVM as started: do not rerun in a child JVM with the "
+            + "parallel garbage collector (which the command line does, when this JVM has another collector and no "
+            + "options that chose it, and the run fits half its heap; the results are the same either way).")
+    boolean sameJvm;
+
+    /** Set from the command line only: tests and other embedders run the simulation where they call it. */
+    private List<String> relaunchArgs;
+
+    /** Runs {@code sim} from the command line, in a child JVM with the parallel collector when worth it. */
     static int run(String[] args) {
-        return new CommandLine(new SimCommand()).execute(args);
+        SimCommand cmd = new SimCommand();
+        cmd.relaunchArgs = List.of(args);
+        return new CommandLine(cmd).execute(args);
     }
 
     /** @return the configuration the options describe */
@@ -137,6 +149,12 @@ public final class SimCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SwarmSimulation.Config cfg = config();
+        if (relaunchArgs != null && !sameJvm) {
+            int code = SimLauncher.relaunchIfWorthIt(relaunchArgs, cfg.viewers());
+            if (code >= 0) {
+                return code;
+            }
+        }
         String heapWarning = heapWarning(cfg.viewers(), Runtime.getRuntime().maxMemory());
         if (heapWarning != null) {
             System.err.println(heapWarning);

@@ -50,6 +50,7 @@ final class SimJson {
         f.put("events", r.events());
         f.put("wallS", r.wallS());
         f.put("heapBytesPerViewer", heapBytesPerViewer);
+        f.put("gc", String.join(", ", SimLauncher.collectors())); // the JVM's collectors: they set wallS, not results
         StringBuilder sb = new StringBuilder("{");
         for (Map.Entry<String, Object> e : f.entrySet()) {
             if (sb.length() > 1) {
