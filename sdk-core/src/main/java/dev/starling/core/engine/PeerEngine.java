@@ -1113,6 +1113,7 @@ public final class PeerEngine {
             dropPeer(from, "sent a forged or corrupt piece (" + bad + ") seq " + seq, true, nowNs);
             return;
         }
+        piece = verifier.canonical(piece);
         if (piece.epoch() > epoch) {
             if (isBroadcaster) {
                 // Someone else signs with our key and a newer epoch: we are the stale one.

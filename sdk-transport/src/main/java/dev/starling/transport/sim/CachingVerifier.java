@@ -29,9 +29,22 @@ public final class CachingVerifier implements PieceVerifier {
         RejectReason r = real.verify(piece);
         if (r == null && piece.payload() instanceof SimPayload sp) {
             sp.verifiedMemo = new Piece(piece.epoch(), piece.seq(), piece.publishTimeUs(), piece.flags(),
-                    piece.length(), piece.payloadSha256().clone(), piece.signature().clone(), null);
+                    piece.length(), piece.payloadSha256().clone(), piece.signature().clone(), sp);
         }
         return r;
+    }
+
+    /**
+     * The first verified instance of this (payload, header): every simulated node keeps that one, so a piece's
+     * header, hash and signature are in the heap once, not once per viewer.
+     */
+    @Override
+    public Piece canonical(Piece verified) {
+        if (verified.payload() instanceof SimPayload sp && sp.verifiedMemo instanceof Piece seen && seen != verified
+                && sameHeader(seen, verified)) {
+            return seen;
+        }
+        return verified;
     }
 
     /**
