@@ -224,7 +224,6 @@ public final class PeerEngine {
 
     // The live window: a ring of pieces indexed by seq.
     private final Piece[] store;
-    private final byte[][] headers;
     private final long[] requestedAtNs;
     private final long[] requestedFrom;
     private final long[] announcedAtNs;
@@ -336,7 +335,6 @@ public final class PeerEngine {
         this.windowPieces = (int) Math.max(32, cfg.stream().liveWindowMs() * 1000 / pieceIntervalUs + 1);
         int cap = Integer.highestOneBit(Math.max(64, windowPieces * 2 + 64) - 1) << 1;
         this.store = new Piece[cap];
-        this.headers = new byte[cap][];
         this.requestedAtNs = new long[cap];
         this.requestedFrom = new long[cap];
         this.announcedAtNs = new long[cap];
@@ -1219,7 +1217,6 @@ public final class PeerEngine {
             if (store[i] != null) {
                 store[i].payload().release();
                 store[i] = null;
-                headers[i] = null;
             }
             requestedAtNs[i] = 0;
             announcedAtNs[i] = 0;
@@ -1244,7 +1241,6 @@ public final class PeerEngine {
             old.payload().release();
         }
         store[slot] = piece;
-        headers[slot] = null;
         requestedAtNs[slot] = 0;
         if (seq > newestSeq) {
             long before = newestSeq;
@@ -1271,7 +1267,6 @@ public final class PeerEngine {
             if (p != null && p.seq() == s) {
                 p.payload().release();
                 store[slot] = null;
-                headers[slot] = null;
             }
         }
     }
@@ -1393,15 +1388,7 @@ public final class PeerEngine {
     }
 
     private void sendPiece(Peer to, Piece piece, long seq, boolean push) {
-        int slot = (int) (seq & mask);
-        byte[] h = headers[slot];
-        if (h == null || store[slot] != piece) {
-            h = PieceCodec.encodeHeader(piece);
-            if (store[slot] == piece) {
-                headers[slot] = h;
-            }
-        }
-        out.send(to.id, h, piece.payload().retain(), localDeadlineNs(piece));
+        out.send(to.id, PieceCodec.encodeHeader(piece), piece.payload().retain(), localDeadlineNs(piece));
         uploadTokens -= piece.length();
         counters.bytesUploaded += piece.length();
         if (push) {

@@ -4,7 +4,7 @@ import dev.starling.api.spi.Payload;
 
 /**
  * One signed piece of a stream: header fields, signature and the payload handle. Immutable apart from the
- * payload's reference count.
+ * payload's reference count and a memo of its encoded header.
  */
 public final class Piece {
     /** Flag: a player can start decoding at this piece. */
@@ -22,6 +22,9 @@ public final class Piece {
     private final byte[] payloadSha256;
     private final byte[] signature;
     private final Payload payload;
+    /** The encoded header, once asked for: a node sends the same bytes to every peer, and so do all nodes that keep
+     * this instance (a simulated swarm shares one). Racing encoders write equal bytes, so no lock. */
+    private volatile byte[] encodedHeader;
 
     /** Creates a piece; fields are taken as given (arrays are not copied: callers hand them over). */
     public Piece(long epoch, long seq, long publishTimeUs, int flags, int length, byte[] payloadSha256,
@@ -58,6 +61,20 @@ public final class Piece {
 
     /** @return whether this piece ends the epoch */
     public boolean isEndOfStream() { return (flags & FLAG_END_OF_STREAM) != 0; }
+
+    /**
+     * The header's wire encoding, made by {@code encoder} the first time and remembered; callers must not change it.
+     *
+     * @param encoder encodes this piece's header, deterministically (the same bytes for the same fields)
+     */
+    public byte[] encodedHeader(java.util.function.Function<Piece, byte[]> encoder) {
+        byte[] h = encodedHeader;
+        if (h == null) {
+            h = encoder.apply(this);
+            encodedHeader = h;
+        }
+        return h;
+    }
 
     /** @return the same header with another payload handle (for tests that tamper) */
     public Piece withPayload(Payload other) {

@@ -12,8 +12,15 @@ public final class PieceCodec {
     private PieceCodec() {
     }
 
-    /** @return the control header for a piece (its payload is sent beside it) */
+    /**
+     * @return the control header for a piece (its payload is sent beside it); encoded once per piece instance and
+     *         shared, so callers must not change it
+     */
     public static byte[] encodeHeader(Piece piece) {
+        return piece.encodedHeader(PieceCodec::encode);
+    }
+
+    private static byte[] encode(Piece piece) {
         PieceHeader header = PieceHeader.newBuilder()
                 .setEpoch(piece.epoch())
                 .setSeq(piece.seq())
