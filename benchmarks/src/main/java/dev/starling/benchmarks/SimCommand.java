@@ -123,11 +123,11 @@ public final class SimCommand implements Callable<Integer> {
     }
 
     /**
-     * Heap a simulated viewer keeps live, measured (`heapBytesPerViewer` was 193,462-196,483 at 1,000 to 100,000
-     * viewers in benchmarks/RESULTS.md), rounded up. Since the swarm shares one instance of each piece it reads
-     * about 154,000 at 1,000 viewers; the larger figure stays as margin for sizes not measured since.
+     * Heap a simulated viewer keeps live, measured, rounded up: `heapBytesPerViewer` reads 135,457 at 1,000 viewers
+     * and 119,662 at 10,000 since the swarm shares each piece's instance and header (benchmarks/RESULTS.md; it was
+     * 193,462-196,483 from 1,000 to 100,000 viewers before).
      */
-    static final long HEAP_BYTES_PER_VIEWER = 200_000;
+    static final long HEAP_BYTES_PER_VIEWER = 150_000;
     private static final long HEAP_HEADROOM_BYTES = 1L << 30;
 
     /**

@@ -11,7 +11,7 @@ class SimHeapWarningTest {
     @Test
     void aHundredThousandViewersOnTheDefaultHeapOfThisMachineAreWarnedWithTheFlagToPass() {
         String warning = SimCommand.heapWarning(100_000, 6 * GIB); // a quarter of 24 GiB: the JVM's default
-        assertThat(warning).isNotNull().contains("100000 viewers").contains("-Xmx20g");
+        assertThat(warning).isNotNull().contains("100000 viewers").contains("-Xmx15g");
     }
 
     @Test
