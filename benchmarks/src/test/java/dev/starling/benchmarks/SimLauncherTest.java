@@ -44,7 +44,7 @@ class SimLauncherTest {
 
     @Test
     void aRunThatNeedsMoreThanHalfTheHeapStaysOnG1() {
-        // 100,000 viewers keep about 20 GB live: the parallel collector would compact it all whenever it filled.
+        // 100,000 viewers count as about 16 GB live: the parallel collector would compact it all whenever it filled.
         assertThat(command(List.of("-Xmx21g"), G1, 100_000, 21 * GIB)).isNull();
         assertThat(command(List.of("-Xmx48g"), G1, 100_000, 48 * GIB)).isNotNull();
     }

@@ -7,6 +7,7 @@ import dev.starling.api.spi.Payload;
 import dev.starling.core.piece.Ed25519PieceVerifier;
 import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
+import dev.starling.core.piece.PieceVerifier;
 import dev.starling.core.wire.ControlCodec;
 import dev.starling.core.wire.PieceCodec;
 import dev.starling.core.wire.proto.BufferMap;
@@ -27,6 +28,7 @@ final class EngineHarness implements EngineOutput {
     final List<String> disconnects = new ArrayList<>();
     final List<Control> sent = new ArrayList<>();
     final List<Long> sentTo = new ArrayList<>(); // the peer of each entry of sent
+    final List<Payload> payloadsSent = new ArrayList<>(); // the payload of each entry of sent
     final List<InetSocketAddress> dialled = new ArrayList<>();
     final PeerEngine engine;
     final ChannelKeys keys;
@@ -40,9 +42,19 @@ final class EngineHarness implements EngineOutput {
     }
 
     private EngineHarness(ChannelKeys keys, EngineConfig config, boolean broadcaster, long uploadBps) {
+        this(keys, new Ed25519PieceVerifier(keys.channelId()), config, broadcaster, uploadBps);
+    }
+
+    /** A viewer's engine that verifies with {@code verifier}. */
+    EngineHarness(ChannelKeys keys, PieceVerifier verifier) {
+        this(keys, verifier, EngineConfig.builder().build(), false, 4_000_000);
+    }
+
+    private EngineHarness(ChannelKeys keys, PieceVerifier verifier, EngineConfig config, boolean broadcaster,
+                          long uploadBps) {
         this.keys = keys;
         this.engine = new PeerEngine(keys.channelId(), broadcaster ? new PieceSigner(keys) : null, broadcaster ? 1 : 0,
-                new Ed25519PieceVerifier(keys.channelId()), config, uploadBps, new byte[16], 7, 0, this);
+                verifier, config, uploadBps, new byte[16], 7, 0, this);
     }
 
     /** A broadcaster's engine (it publishes nothing unless told to) with this upload capacity. */
@@ -132,6 +144,7 @@ final class EngineHarness implements EngineOutput {
         try {
             sent.add(ControlCodec.decode(header));
             sentTo.add(peer);
+            payloadsSent.add(payload);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
