@@ -21,6 +21,7 @@ final class Peer {
     byte[] bmBits = new byte[0];
     long bmLatestRap = -1;
     int[] depth;
+    int[] subtree;  // per substream: how many nodes it feeds there, as it last said (capped)
     int freeSlots;
     int openSubstreams;
     int displaceableSubstreams;
@@ -67,6 +68,7 @@ final class Peer {
         this.lastReserveNs = nowNs;
         this.pexTokensAtNs = nowNs;
         this.depth = new int[substreams];
+        this.subtree = new int[substreams];
         java.util.Arrays.fill(depth, PeerEngine.DETACHED);
         this.pendingSinceNs = new long[substreams];
         this.rejectedUntilNs = new long[substreams];
