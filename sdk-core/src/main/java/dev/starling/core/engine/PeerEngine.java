@@ -502,8 +502,41 @@ public final class PeerEngine {
             payload.release();
             return;
         }
+        Control c;
         try {
-            Control c = ControlCodec.decode(header);
+            c = ControlCodec.decode(header);
+        } catch (WireException e) {
+            payload.release();
+            counters.framesRejected++;
+            dropPeer(p, "protocol error: " + e.getMessage(), false, nowNs);
+            return;
+        }
+        onFrame(p, c, payload, nowNs);
+    }
+
+    /**
+     * A frame arrived whose header the caller already decoded with {@link ControlCodec#decode} (so within its
+     * limits): a transport that delivers one header to many engines, as the simulator does with a buffer map sent
+     * to every neighbour, decodes it once. Checks and outcomes are those of {@link #onFrame(long, byte[], Payload,
+     * long)}.
+     *
+     * @param payload owned by the engine from here on
+     */
+    public void onFrame(long peerId, Control control, Payload payload, long nowNs) {
+        Peer p = peerById.get(peerId);
+        if (p == null) {
+            payload.release();
+            return;
+        }
+        onFrame(p, control, payload, nowNs);
+    }
+
+    private void onFrame(Peer p, Control c, Payload payload, long nowNs) {
+        try {
+            if (c.getBodyCase() == Control.BodyCase.BODY_NOT_SET) {
+                payload.release();
+                throw new WireException("control header has no message (unknown type or empty)");
+            }
             if (c.getBodyCase() != Control.BodyCase.PIECE && payload.length() != 0) {
                 payload.release();
                 throw new WireException("payload attached to a " + c.getBodyCase() + " message");

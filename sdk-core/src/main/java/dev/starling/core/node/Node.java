@@ -13,6 +13,7 @@ import dev.starling.core.engine.EngineOutput;
 import dev.starling.core.engine.PeerEngine;
 import dev.starling.core.piece.Piece;
 import dev.starling.core.util.LongMap;
+import dev.starling.core.wire.proto.Control;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -187,6 +188,18 @@ public final class Node implements ConnectionHandler, EngineOutput {
 
     @Override
     public void onFrame(Connection c, byte[] header, Payload payload) {
+        if (closed) {
+            payload.release();
+            return;
+        }
+        engine.onFrame(c.id(), header, payload, loop.nowNs());
+    }
+
+    /**
+     * A frame whose header the transport already decoded with {@code ControlCodec.decode}: see
+     * {@link PeerEngine#onFrame(long, Control, Payload, long)}.
+     */
+    public void onFrame(Connection c, Control header, Payload payload) {
         if (closed) {
             payload.release();
             return;

@@ -73,6 +73,7 @@ public final class SimNetwork {
         final EventHeap queue = new EventHeap();
         final List<List<Event>> outbox = new ArrayList<>();
         final List<SimTransport> toUnlisten = new ArrayList<>();
+        SharedHeader lastHeader; // a node sends one buffer map to all its neighbours in one event
         long nowNs;
         long events;
         int currentHost;
@@ -412,6 +413,28 @@ public final class SimNetwork {
             now = Math.max(now, l.nowNs);
         }
         serial.nowNs = Math.max(serial.nowNs, now);
+    }
+
+    /**
+     * The shared decode of a header about to be sent: the same instance for the same bytes sent again by the same
+     * event (a buffer map to every neighbour) or with the same piece payload (a piece down its tree).
+     */
+    SharedHeader sharedHeader(byte[] header, Object payload) {
+        if (payload instanceof SimPayload sp) {
+            SharedHeader h = sp.header;
+            if (h == null || h.bytes != header) {
+                h = new SharedHeader(header);
+                sp.header = h;
+            }
+            return h;
+        }
+        Lane lane = current();
+        SharedHeader h = lane.lastHeader;
+        if (h == null || h.bytes != header) {
+            h = new SharedHeader(header);
+            lane.lastHeader = h;
+        }
+        return h;
     }
 
     boolean lost(SplittableRandom nodeRandom) {

@@ -10,6 +10,8 @@ import dev.starling.api.spi.HeapPayload;
  */
 public final class SimPayload extends HeapPayload {
     volatile Object verifiedMemo;
+    /** The header this payload was last sent under, decoded once for every node it reaches. */
+    volatile SharedHeader header;
 
     /** @param bytes the content; not copied, must not change */
     public SimPayload(byte[] bytes) {

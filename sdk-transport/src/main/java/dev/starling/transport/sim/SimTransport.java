@@ -7,6 +7,7 @@ import dev.starling.api.spi.FrameLimits;
 import dev.starling.api.spi.Payload;
 import dev.starling.api.spi.Transport;
 import dev.starling.api.spi.TransportLoop;
+import dev.starling.core.node.Node;
 import dev.starling.core.wire.proto.Control;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -306,13 +307,19 @@ public final class SimTransport implements Transport, TransportLoop {
             }
             SimConnection to = peer;
             Payload sent = payload;
+            SharedHeader shared = owner.net.sharedHeader(header, payload);
             owner.net.at(to.owner.host, arrival, () -> {
                 if (to.closed || to.owner.closed) {
                     sent.release();
                     return;
                 }
                 to.owner.noteIncoming(header, sent);
-                to.owner.handler.onFrame(to, header, sent);
+                Control decoded;
+                if (to.owner.handler instanceof Node node && (decoded = shared.decoded()) != null) {
+                    node.onFrame(to, decoded, sent);
+                } else {
+                    to.owner.handler.onFrame(to, header, sent);
+                }
                 if (forged) {
                     to.receivedForgery = true;
                 }
