@@ -705,10 +705,11 @@ public final class PeerEngine {
             throw new WireException("two broadcasters for one channel");
         }
         p.peerId = remoteId;
-        p.listenPort = hs.getListenPort() <= 65535 ? hs.getListenPort() : 0;
+        p.listenPort = validPort(hs.getListenPort()) ? hs.getListenPort() : 0;
         p.declaredUploadBps = hs.getUploadBps();
         p.broadcaster = hs.getBroadcaster();
-        p.primarySubstream = hs.getPrimarySubstream() < substreams && !p.broadcaster ? hs.getPrimarySubstream() : -1;
+        int primary = hs.getPrimarySubstream(); // uint32: negative from 2^31 up
+        p.primarySubstream = primary >= 0 && primary < substreams && !p.broadcaster ? primary : -1;
         p.seeksReserve = isBroadcaster && hs.getSeeksReserve();
         for (Peer other : peers) {
             if (other != p && other.handshaken && Arrays.equals(other.peerId, remoteId)) {
@@ -1096,6 +1097,14 @@ public final class PeerEngine {
         sendControl(to, Control.newBuilder().setPeerExchange(b).build());
     }
 
+    /**
+     * Whether a port read from the wire names a port: 1-65535. Ports travel as uint32, which Java reads as a
+     * negative int from 2^31 up; InetSocketAddress would throw on those.
+     */
+    private static boolean validPort(int wirePort) {
+        return wirePort > 0 && wirePort <= 65535;
+    }
+
     private void onPeerExchange(Peer from, PeerExchange pex, long nowNs) throws WireException {
         if (pex.getPeersCount() > MAX_PEX_ADDRESSES) {
             throw new WireException("peer exchange of " + pex.getPeersCount() + " addresses exceeds "
@@ -1108,7 +1117,7 @@ public final class PeerEngine {
         boolean fromLoopback = from.address.getAddress() != null && from.address.getAddress().isLoopbackAddress();
         for (PeerAddress pa : pex.getPeersList()) {
             byte[] ip = pa.getIp().toByteArray();
-            if ((ip.length != 4 && ip.length != 16) || pa.getPort() == 0 || pa.getPort() > 65535) {
+            if ((ip.length != 4 && ip.length != 16) || !validPort(pa.getPort())) {
                 counters.peerAddressesRefused++;
                 continue;
             }
@@ -1748,7 +1757,8 @@ public final class PeerEngine {
         p.bufferMap(bm.getEpoch(), bm.getBaseSeq(), have.toByteArray());
         p.bmLatestRap = bm.getLatestRapSeq() - 1;
         for (int k = 0; k < substreams; k++) {
-            p.depth[k] = Math.min(DETACHED, bm.getDepth(k));
+            int d = bm.getDepth(k); // uint32: from 2^31 up it reads negative, and counts as detached too
+            p.depth[k] = d < 0 || d > DETACHED ? DETACHED : d;
         }
         if (bm.getEpoch() == epoch && offsetKnown && bm.getBroadcasterNowUs() > 0 && !isBroadcaster) {
             // A neighbour's estimate of the broadcaster's clock, one link behind the truth at most: it tightens

@@ -57,6 +57,17 @@ class CutOffSubtreeTest {
     }
 
     @Test
+    void aDepthBeyondTwoToTheThirtyFirstReadsAsDetachedNotAsShallow() {
+        // uint32 on the wire, a negative int in Java: taken as is, it made this viewer shallower than the root, and
+        // a loop fed such depths would never reach MAX_DEPTH, the bound that breaks loops.
+        EngineHarness v = new EngineHarness(keys);
+        int k = v.engine.primarySubstream();
+        attachUnder(v, k, 1, 0);
+        v.control(P, map(k, -5), S);
+        assertThat(v.engine.depth(k)).isEqualTo(PeerEngine.DETACHED);
+    }
+
+    @Test
     void onceTheSubtreeHasHadTimeToHearADeeperNeighbourWillDo() {
         EngineHarness v = new EngineHarness(keys);
         int k = v.engine.primarySubstream();

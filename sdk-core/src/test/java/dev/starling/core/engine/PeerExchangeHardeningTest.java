@@ -66,6 +66,63 @@ class PeerExchangeHardeningTest {
     }
 
     @Test
+    void aPortBeyondTwoToTheThirtyFirstIsRefusedNotThrown() {
+        // uint32 on the wire, a negative int in Java: it must not reach InetSocketAddress.
+        EngineHarness h = viewerWithNeighbours();
+        Control bad = Control.newBuilder().setPeerExchange(PeerExchange.newBuilder()
+                .addPeers(PeerAddress.newBuilder().setIp(ByteString.copyFrom(new byte[] {100, 64, 1, 1})).setPort(-1))
+                .addPeers(PeerAddress.newBuilder().setIp(ByteString.copyFrom(new byte[] {100, 64, 1, 2}))
+                        .setPort(Integer.MIN_VALUE + 7000))
+                .addPeers(PeerAddress.newBuilder().setIp(ByteString.copyFrom(new byte[] {100, 64, 2, 1})).setPort(7000)))
+                .build();
+        h.control(LIAR, bad, S);
+        assertThat(h.engine.counters().peerAddressesRefused()).isEqualTo(2);
+        h.engine.onTimer(2 * S);
+        assertThat(h.dialled).containsExactly(addr("100.64.2.1", 7000));
+    }
+
+    @Test
+    void aListenPortBeyondTwoToTheThirtyFirstMeansNoneNotACrash() {
+        EngineHarness h = new EngineHarness(keys);
+        h.engine.onConnected(LIAR, addr("198.51.100.7", 40000), true, 0);
+        Control hs = Control.newBuilder().setHandshake(dev.starling.core.wire.proto.Handshake.newBuilder()
+                .setProtocolVersion(PeerEngine.PROTOCOL_VERSION)
+                .setChannelId(ByteString.copyFrom(keys.channelId().publicKey()))
+                .setPeerId(ByteString.copyFrom(new byte[] {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7}))
+                .setListenPort(-2)).build();
+        h.control(LIAR, hs, 0);
+        h.connectPeer(HONEST, addr("192.0.2.8", 7000), true, false, 0);
+        h.sent.clear();
+        h.sentTo.clear();
+        h.engine.onTimer(11 * S); // peer exchange: the liar has no address to pass on
+        for (int i = 0; i < h.sent.size(); i++) {
+            if (h.sentTo.get(i) == HONEST && h.sent.get(i).hasPeerExchange()) {
+                assertThat(h.sent.get(i).getPeerExchange().getPeersList()).extracting(PeerExchangeHardeningTest::toAddress)
+                        .noneMatch(a -> a.getHostString().equals("198.51.100.7"));
+            }
+        }
+        assertThat(h.disconnects).isEmpty();
+    }
+
+    @Test
+    void aPrimarySubstreamBeyondTwoToTheThirtyFirstIsPassedOnAsNotKnown() {
+        EngineHarness h = new EngineHarness(keys);
+        h.connectPeer(LIAR, addr("198.51.100.7", 7000), true, false, 0, 0, -3);
+        h.connectPeer(HONEST, addr("192.0.2.8", 7000), true, false, 0);
+        h.sent.clear();
+        h.sentTo.clear();
+        h.engine.onTimer(11 * S);
+        List<PeerAddress> told = new ArrayList<>();
+        for (int i = 0; i < h.sent.size(); i++) {
+            if (h.sentTo.get(i) == HONEST && h.sent.get(i).hasPeerExchange()) {
+                told.addAll(h.sent.get(i).getPeerExchange().getPeersList());
+            }
+        }
+        assertThat(told).filteredOn(pa -> toAddress(pa).equals(addr("198.51.100.7", 7000))).singleElement()
+                .extracting(PeerAddress::getPrimarySubstream).isEqualTo(0);
+    }
+
+    @Test
     void whatALiarSaysIsNeverPassedOnButConnectedPeersAre() {
         EngineHarness h = viewerWithNeighbours();
         List<InetSocketAddress> lies = new ArrayList<>();
