@@ -77,6 +77,12 @@ public final class PeerEngine {
     private static final int MAX_REQUEST_SEQS = 64;
     private static final int MAX_BUFFER_MAP_BYTES = 1_024;
     /**
+     * The largest sequence number or epoch taken from a neighbour's buffer map. They are uint64 on the wire: from
+     * 2^63 up Java reads them negative, and near 2^63 a map's newest piece reaches Long.MAX_VALUE, where a loop up to
+     * it never ends. 2^62 pieces at a thousand a second last 146 million years.
+     */
+    static final long MAX_NEIGHBOUR_SEQ = (1L << 62) - 1;
+    /**
      * Cap on the subtree a neighbour claims. The claim only orders a parent's pushes, so a lie moves the liar up
      * within one parent's round: a piece's send time to a few siblings, no more.
      */
@@ -1753,6 +1759,13 @@ public final class PeerEngine {
         if (bm.getSubtreeCount() != substreams && bm.getSubtreeCount() != 0) {
             throw new WireException("buffer map has " + bm.getSubtreeCount() + " subtree sizes, expected "
                     + substreams);
+        }
+        if (bm.getEpoch() < 0 || bm.getEpoch() > MAX_NEIGHBOUR_SEQ || bm.getBaseSeq() < 0
+                || bm.getBaseSeq() > MAX_NEIGHBOUR_SEQ || bm.getLatestRapSeq() < 0
+                || bm.getLatestRapSeq() > MAX_NEIGHBOUR_SEQ + 1) {
+            throw new WireException("buffer map out of range: epoch " + Long.toUnsignedString(bm.getEpoch())
+                    + ", base " + Long.toUnsignedString(bm.getBaseSeq()) + ", latest random access point + 1 "
+                    + Long.toUnsignedString(bm.getLatestRapSeq()));
         }
         p.bufferMap(bm.getEpoch(), bm.getBaseSeq(), have.toByteArray());
         p.bmLatestRap = bm.getLatestRapSeq() - 1;

@@ -154,9 +154,14 @@ public final class Node implements ConnectionHandler, EngineOutput {
         if (closed) {
             return;
         }
-        engine.onTimer(loop.nowNs());
-        stats = engine.stats();
-        rearm();
+        try {
+            engine.onTimer(loop.nowNs());
+        } finally {
+            // Should a tick ever throw, the loop reports it, and the next tick still comes: without a timer the
+            // engine would stop playing, repairing and telling its neighbours anything, silently.
+            stats = engine.stats();
+            rearm();
+        }
     }
 
     private void rearm() {
