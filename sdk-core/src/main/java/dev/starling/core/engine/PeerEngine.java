@@ -2349,6 +2349,20 @@ public final class PeerEngine {
         from.removeRequest(seq);
     }
 
+    /**
+     * The newest piece a neighbour can hold, as far as this node can tell: its own newest, plus what the broadcaster
+     * has published since (by its clock as estimated here), plus slack for that estimate. A neighbour's buffer map
+     * claiming more is not believed beyond it: a liar's claim of pieces far ahead would otherwise move the pull
+     * window off this node's real holes. Unbounded until a piece was verified.
+     */
+    private long plausibleNewestSeq(long nowNs) {
+        if (newestSeq < 0 || !offsetKnown) {
+            return Long.MAX_VALUE;
+        }
+        long sinceUs = Math.max(0, broadcasterNowUs(nowNs) - newestPublishUs);
+        return newestSeq + sinceUs / pieceIntervalUs + windowPieces / 4 + 2L * substreams;
+    }
+
     /** One scheduling decision: what to pull, from whom. Package-private for {@code ScheduleBenchmark}. */
     void repair(long nowNs) {
         long timeoutNs = ms(cfg.requestTimeoutMs());
@@ -2370,8 +2384,9 @@ public final class PeerEngine {
             from = nextPlaySeq;
         } else {
             long rap = latestRap;
+            long plausible = plausibleNewestSeq(nowNs);
             for (Peer p : peers) {
-                if (p.bmEpoch == epoch && p.bmLatestRap > rap) {
+                if (p.bmEpoch == epoch && p.bmLatestRap > rap && p.bmLatestRap <= plausible) {
                     rap = p.bmLatestRap;
                 }
             }
@@ -2382,9 +2397,10 @@ public final class PeerEngine {
             from = rap;
         }
         long top = newestSeq;
+        long plausibleTop = plausibleNewestSeq(nowNs);
         for (Peer p : peers) {
             if (p.bmEpoch == epoch) {
-                top = Math.max(top, p.bmTop());
+                top = Math.max(top, Math.min(p.bmTop(), plausibleTop));
             }
         }
         from = Math.max(from, top - windowPieces + 1);

@@ -1,0 +1,70 @@
+package dev.starling.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.starling.api.ChannelKeys;
+import dev.starling.api.spi.Payload;
+import dev.starling.core.piece.Piece;
+import dev.starling.core.piece.PieceSigner;
+import dev.starling.core.wire.proto.BufferMap;
+import dev.starling.core.wire.proto.Control;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A neighbour that claims pieces far past the live edge must not move the viewer's pull window off its real holes:
+ * before, one such buffer map (pieces a million sequence numbers ahead) made the viewer request only pieces that
+ * do not exist, from the liar, for as long as the map stood.
+ */
+class LyingMapTest {
+    private static final long MS = 1_000_000L;
+    private static final long HONEST = 2;
+    private static final long LIAR = 3;
+    private static final long PIECE_US = 65_536; // 16 KiB at 2 Mbit/s
+    private final ChannelKeys keys = ChannelKeys.generate();
+    private final PieceSigner signer = new PieceSigner(keys);
+
+    private Piece piece(long seq) {
+        return signer.sign(1, seq, 10_000_000 + seq * PIECE_US, seq % 15 == 0 ? Piece.FLAG_RANDOM_ACCESS_POINT : 0,
+                Payload.wrap(new byte[] {(byte) seq}));
+    }
+
+    private static Control map(long base, byte[] have) {
+        return Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1).setBaseSeq(base)
+                .setHave(ByteString.copyFrom(have)).setLatestRapSeq(1).addDepth(1).addDepth(1).addDepth(1)
+                .addDepth(1)).build();
+    }
+
+    private List<Long> requestedFrom(EngineHarness h, long peer) {
+        List<Long> seqs = new ArrayList<>();
+        for (Control c : h.sentTo(peer)) {
+            if (c.hasRequest()) {
+                seqs.addAll(c.getRequest().getSeqsList());
+            }
+        }
+        return seqs;
+    }
+
+    @Test
+    void aClaimFarPastTheLiveEdgeLeavesTheRealHoleToBePulled() {
+        EngineHarness h = new EngineHarness(keys).connectPeer(true);
+        h.connectPeer(HONEST, new InetSocketAddress("192.0.2.8", 7000), false, false, 0);
+        h.connectPeer(LIAR, new InetSocketAddress("198.51.100.7", 7000), false, false, 0);
+        for (long s = 0; s < 8; s++) {
+            if (s != 3) {
+                h.receive(piece(s), (100 + s * 65) * MS); // piece 3 is lost
+            }
+        }
+        long now = 700 * MS;
+        h.control(HONEST, map(0, new byte[] {(byte) 0xFF}), now); // it holds 0-7
+        h.control(LIAR, map(1_000_000, new byte[] {1}), now);
+        for (long t = now; t < now + 400 * MS; t += 50 * MS) {
+            h.engine.onTimer(t);
+        }
+        assertThat(requestedFrom(h, HONEST)).contains(3L);
+        assertThat(requestedFrom(h, LIAR)).allMatch(s -> s < 1_000_000);
+    }
+}
