@@ -18,6 +18,10 @@ final class Peer {
     // What it holds, from its newest buffer map.
     long bmEpoch = -1;
     long bmBase;
+    // A newer epoch it claims: when this node first asked it for that epoch's random access point, and until when
+    // the claim is ignored after it went unanswered (a liar's claim would otherwise stop all repair).
+    long newerEpochAskedNs;
+    long newerEpochDoubtedUntilNs = Long.MIN_VALUE;
     byte[] bmBits = new byte[0];
     long bmLatestRap = -1;
     int[] depth;

@@ -82,6 +82,8 @@ public final class PeerEngine {
      * it never ends. 2^62 pieces at a thousand a second last 146 million years.
      */
     static final long MAX_NEIGHBOUR_SEQ = (1L << 62) - 1;
+    /** How long a neighbour's claim of a newer epoch is ignored once it failed to prove it twice. */
+    private static final long EPOCH_CLAIM_DOUBT_NS = 10_000_000_000L;
     /**
      * Cap on the subtree a neighbour claims. The claim only orders a parent's pushes, so a lie moves the liar up
      * within one parent's round: a piece's send time to a few siblings, no more.
@@ -1266,6 +1268,9 @@ public final class PeerEngine {
 
     private void switchEpoch(long newEpoch) {
         epoch = newEpoch;
+        for (Peer p : peers) {
+            p.newerEpochAskedNs = 0;
+        }
         for (int i = 0; i < store.length; i++) {
             if (store[i] != null) {
                 store[i].payload().release();
@@ -2371,7 +2376,8 @@ public final class PeerEngine {
         }
         boolean newerEpochAround = false;
         for (Peer p : peers) {
-            newerEpochAround |= p.handshaken && p.bmEpoch > epoch && p.bmLatestRap >= 0;
+            newerEpochAround |= p.handshaken && p.bmEpoch > epoch && p.bmLatestRap >= 0
+                    && p.newerEpochDoubtedUntilNs <= nowNs;
         }
         if ((newestSeq < 0 || newerEpochAround) && !peers.isEmpty()) {
             // A neighbour claims a newer epoch (a restarted broadcaster): fetch its newest random access point,
@@ -2499,7 +2505,8 @@ public final class PeerEngine {
         long bestRap = -1;
         long bestEpoch = epoch;
         for (Peer p : peers) {
-            if (!p.handshaken || p.bmLatestRap < 0 || p.bmEpoch < bestEpoch) {
+            if (!p.handshaken || p.bmLatestRap < 0 || p.bmEpoch < bestEpoch
+                    || (p.bmEpoch > epoch && p.newerEpochDoubtedUntilNs > nowNs)) {
                 continue;
             }
             if (p.bmEpoch > bestEpoch || p.bmLatestRap > bestRap
@@ -2511,6 +2518,18 @@ public final class PeerEngine {
         }
         if (best == null || best.outstanding >= cfg.maxRequestsPerPeer()) {
             return;
+        }
+        if (bestEpoch > epoch && newestSeq >= 0) {
+            // Only against a stream this node already plays: joining, asking for the first piece is all it can do.
+            if (best.newerEpochAskedNs == 0) {
+                best.newerEpochAskedNs = nowNs;
+            } else if (nowNs - best.newerEpochAskedNs >= 2 * ms(cfg.requestTimeoutMs())) {
+                // Asked twice, no proof: ignore the claim for a while and repair as before.
+                best.newerEpochDoubtedUntilNs = nowNs + EPOCH_CLAIM_DOUBT_NS;
+                best.newerEpochAskedNs = 0;
+                best.removeRequest(bestRap);
+                return;
+            }
         }
         if (best.removeRequest(bestRap)) {
             best.addRequest(bestRap, nowNs); // still waiting: keep the original time

@@ -33,7 +33,11 @@ class LyingMapTest {
     }
 
     private static Control map(long base, byte[] have) {
-        return Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1).setBaseSeq(base)
+        return map(1, base, have);
+    }
+
+    private static Control map(long epoch, long base, byte[] have) {
+        return Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(epoch).setBaseSeq(base)
                 .setHave(ByteString.copyFrom(have)).setLatestRapSeq(1).addDepth(1).addDepth(1).addDepth(1)
                 .addDepth(1)).build();
     }
@@ -66,5 +70,29 @@ class LyingMapTest {
         }
         assertThat(requestedFrom(h, HONEST)).contains(3L);
         assertThat(requestedFrom(h, LIAR)).allMatch(s -> s < 1_000_000);
+    }
+
+    @Test
+    void aNewerEpochThatIsNeverProvedStopsRepairOnlyForAMoment() {
+        EngineHarness h = new EngineHarness(keys).connectPeer(true);
+        h.connectPeer(HONEST, new InetSocketAddress("192.0.2.8", 7000), false, false, 0);
+        h.connectPeer(LIAR, new InetSocketAddress("198.51.100.7", 7000), false, false, 0);
+        for (long s = 0; s < 8; s++) {
+            if (s != 3) {
+                h.receive(piece(s), (100 + s * 65) * MS);
+            }
+        }
+        long now = 700 * MS;
+        h.control(HONEST, map(0, new byte[] {(byte) 0xFF}), now);
+        h.control(LIAR, map(2, 0, new byte[] {1}), now); // a restarted broadcaster's epoch, it says
+        for (long t = now; t < now + 300 * MS; t += 50 * MS) {
+            h.engine.onTimer(t);
+        }
+        assertThat(requestedFrom(h, LIAR)).as("the claim is checked first").containsOnly(0L);
+        assertThat(requestedFrom(h, HONEST)).isEmpty();
+        for (long t = now + 300 * MS; t < now + 1_600 * MS; t += 50 * MS) {
+            h.engine.onTimer(t);
+        }
+        assertThat(requestedFrom(h, HONEST)).as("unproved after two asks: repair goes on").contains(3L);
     }
 }
