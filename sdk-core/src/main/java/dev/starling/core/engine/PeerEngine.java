@@ -1807,9 +1807,10 @@ public final class PeerEngine {
             sendBufferMaps(nowNs); // the subtree hears it at once, not a map interval per level later
         }
         if (p.bmEpoch == epoch && !isBroadcaster) {
-            long top = p.bmTop();
             // Announcements matter only for pieces still wanted: from the playback point (or the window's
-            // start, before playback) to the neighbour's newest.
+            // start, before playback) to the neighbour's newest, as far as it can hold them: claims far ahead would
+            // land in the ring slots of real holes and restart their push grace with every honest map.
+            long top = Math.min(p.bmTop(), plausibleNewestSeq(nowNs));
             long wantedFrom = started ? nextPlaySeq : newestSeq - windowPieces;
             for (long s = Math.max(p.bmBase, wantedFrom); s <= top; s++) {
                 int slot = (int) (s & mask);

@@ -95,4 +95,46 @@ class LyingMapTest {
         }
         assertThat(requestedFrom(h, HONEST)).as("unproved after two asks: repair goes on").contains(3L);
     }
+
+    @Test
+    void claimsFarAheadDoNotWipeOutWhenARealHoleWasAnnounced() {
+        // Under a parent, a missing piece is pulled once a neighbour announced it a push grace (1 s) ago. The
+        // announcement is kept in a ring slot; a liar's claims 512 pieces ahead land in the same slots, and each
+        // honest map then announced the hole afresh, so the grace never ran out.
+        EngineHarness h = new EngineHarness(keys);
+        int k = h.engine.primarySubstream();
+        long parent = 9;
+        h.connectPeer(parent, new InetSocketAddress("192.0.2.9", 7000), false, false, 0, 6_000_000, k);
+        h.control(parent, Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1)
+                .addDepth(1).addDepth(1).addDepth(1).addDepth(1).setOpenSubstreams(0xF)).build(), 0);
+        h.engine.onTimer(0);
+        for (Control c : h.sentTo(parent)) {
+            if (c.hasSubscribe()) {
+                h.control(parent, Control.newBuilder().setSubscribeReply(
+                        dev.starling.core.wire.proto.SubscribeReply.newBuilder().setSubstream(c.getSubscribe()
+                                .getSubstream()).setAccepted(true)).build(), 0);
+            }
+        }
+        h.connectPeer(HONEST, new InetSocketAddress("192.0.2.8", 7000), false, false, 0);
+        h.connectPeer(LIAR, new InetSocketAddress("198.51.100.7", 7000), false, false, 0);
+        long hole = 20 + k; // the parent's last push in its substream never comes
+        for (long s = 0; s < 24; s++) {
+            if (s % 4 != k || s < hole) {
+                h.engine.onFrame(parent, dev.starling.core.wire.PieceCodec.encodeHeader(piece(s)), piece(s).payload(),
+                        (100 + s * 65) * MS);
+            }
+        }
+        byte[] all = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
+        byte[] ahead = new byte[64];
+        java.util.Arrays.fill(ahead, (byte) 0xFF);
+        long t0 = 1_700 * MS;
+        for (long t = t0; t < t0 + 1_600 * MS; t += 50 * MS) {
+            if ((t - t0) % (200 * MS) == 0) {
+                h.control(LIAR, map(512, ahead), t);
+                h.control(HONEST, map(0, all), t);
+            }
+            h.engine.onTimer(t);
+        }
+        assertThat(requestedFrom(h, HONEST)).contains(hole);
+    }
 }
