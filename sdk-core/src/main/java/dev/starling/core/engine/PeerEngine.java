@@ -81,7 +81,7 @@ public final class PeerEngine {
      * 2^63 up Java reads them negative, and near 2^63 a map's newest piece reaches Long.MAX_VALUE, where a loop up to
      * it never ends. 2^62 pieces at a thousand a second last 146 million years.
      */
-    static final long MAX_NEIGHBOUR_SEQ = (1L << 62) - 1;
+    private static final long MAX_NEIGHBOUR_SEQ = (1L << 62) - 1;
     /** How long a neighbour's claim of a newer epoch is ignored once it failed to prove it twice. */
     private static final long EPOCH_CLAIM_DOUBT_NS = 10_000_000_000L;
     /**
@@ -543,7 +543,7 @@ public final class PeerEngine {
         try {
             if (c.getBodyCase() == Control.BodyCase.BODY_NOT_SET) {
                 payload.release();
-                throw new WireException("control header has no message (unknown type or empty)");
+                ControlCodec.requireBody(c); // throws, with the codec's reason
             }
             if (c.getBodyCase() != Control.BodyCase.PIECE && payload.length() != 0) {
                 payload.release();
@@ -2369,6 +2369,11 @@ public final class PeerEngine {
         return newestSeq + sinceUs / pieceIntervalUs + windowPieces / 4 + 2L * substreams;
     }
 
+    /** Whether p claims a newer epoch than this node's and the claim is not being ignored (see requestNewestRap). */
+    private boolean believedNewerEpoch(Peer p, long nowNs) {
+        return p.bmEpoch > epoch && p.newerEpochDoubtedUntilNs <= nowNs;
+    }
+
     /** One scheduling decision: what to pull, from whom. Package-private for {@code ScheduleBenchmark}. */
     void repair(long nowNs) {
         long timeoutNs = ms(cfg.requestTimeoutMs());
@@ -2377,8 +2382,7 @@ public final class PeerEngine {
         }
         boolean newerEpochAround = false;
         for (Peer p : peers) {
-            newerEpochAround |= p.handshaken && p.bmEpoch > epoch && p.bmLatestRap >= 0
-                    && p.newerEpochDoubtedUntilNs <= nowNs;
+            newerEpochAround |= p.handshaken && p.bmLatestRap >= 0 && believedNewerEpoch(p, nowNs);
         }
         if ((newestSeq < 0 || newerEpochAround) && !peers.isEmpty()) {
             // A neighbour claims a newer epoch (a restarted broadcaster): fetch its newest random access point,
@@ -2386,12 +2390,12 @@ public final class PeerEngine {
             requestNewestRap(nowNs);
             return;
         }
+        long plausible = plausibleNewestSeq(nowNs);
         long from;
         if (started) {
             from = nextPlaySeq;
         } else {
             long rap = latestRap;
-            long plausible = plausibleNewestSeq(nowNs);
             for (Peer p : peers) {
                 if (p.bmEpoch == epoch && p.bmLatestRap > rap && p.bmLatestRap <= plausible) {
                     rap = p.bmLatestRap;
@@ -2404,10 +2408,9 @@ public final class PeerEngine {
             from = rap;
         }
         long top = newestSeq;
-        long plausibleTop = plausibleNewestSeq(nowNs);
         for (Peer p : peers) {
             if (p.bmEpoch == epoch) {
-                top = Math.max(top, Math.min(p.bmTop(), plausibleTop));
+                top = Math.max(top, Math.min(p.bmTop(), plausible));
             }
         }
         from = Math.max(from, top - windowPieces + 1);
@@ -2507,7 +2510,7 @@ public final class PeerEngine {
         long bestEpoch = epoch;
         for (Peer p : peers) {
             if (!p.handshaken || p.bmLatestRap < 0 || p.bmEpoch < bestEpoch
-                    || (p.bmEpoch > epoch && p.newerEpochDoubtedUntilNs > nowNs)) {
+                    || (p.bmEpoch > epoch && !believedNewerEpoch(p, nowNs))) {
                 continue;
             }
             if (p.bmEpoch > bestEpoch || p.bmLatestRap > bestRap

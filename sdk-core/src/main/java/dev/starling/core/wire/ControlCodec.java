@@ -40,6 +40,14 @@ public final class ControlCodec {
         } catch (IOException | RuntimeException e) {
             throw new WireException("unreadable control header: " + e, e);
         }
+        return requireBody(control);
+    }
+
+    /**
+     * @return the message, if it carries one (an unknown type decodes as none)
+     * @throws WireException if it has no body
+     */
+    public static Control requireBody(Control control) throws WireException {
         if (control.getBodyCase() == Control.BodyCase.BODY_NOT_SET) {
             throw new WireException("control header has no message (unknown type or empty)");
         }

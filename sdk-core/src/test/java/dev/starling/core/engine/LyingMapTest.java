@@ -52,16 +52,22 @@ class LyingMapTest {
         return seqs;
     }
 
-    @Test
-    void aClaimFarPastTheLiveEdgeLeavesTheRealHoleToBePulled() {
+    /** A viewer fed pieces 0-7 by the broadcaster but for piece 3 (lost), with an honest neighbour and a liar. */
+    private EngineHarness viewerMissingPiece3() {
         EngineHarness h = new EngineHarness(keys).connectPeer(true);
         h.connectPeer(HONEST, new InetSocketAddress("192.0.2.8", 7000), false, false, 0);
         h.connectPeer(LIAR, new InetSocketAddress("198.51.100.7", 7000), false, false, 0);
         for (long s = 0; s < 8; s++) {
             if (s != 3) {
-                h.receive(piece(s), (100 + s * 65) * MS); // piece 3 is lost
+                h.receive(piece(s), (100 + s * 65) * MS);
             }
         }
+        return h;
+    }
+
+    @Test
+    void aClaimFarPastTheLiveEdgeLeavesTheRealHoleToBePulled() {
+        EngineHarness h = viewerMissingPiece3();
         long now = 700 * MS;
         h.control(HONEST, map(0, new byte[] {(byte) 0xFF}), now); // it holds 0-7
         h.control(LIAR, map(1_000_000, new byte[] {1}), now);
@@ -74,14 +80,7 @@ class LyingMapTest {
 
     @Test
     void aNewerEpochThatIsNeverProvedStopsRepairOnlyForAMoment() {
-        EngineHarness h = new EngineHarness(keys).connectPeer(true);
-        h.connectPeer(HONEST, new InetSocketAddress("192.0.2.8", 7000), false, false, 0);
-        h.connectPeer(LIAR, new InetSocketAddress("198.51.100.7", 7000), false, false, 0);
-        for (long s = 0; s < 8; s++) {
-            if (s != 3) {
-                h.receive(piece(s), (100 + s * 65) * MS);
-            }
-        }
+        EngineHarness h = viewerMissingPiece3();
         long now = 700 * MS;
         h.control(HONEST, map(0, new byte[] {(byte) 0xFF}), now);
         h.control(LIAR, map(2, 0, new byte[] {1}), now); // a restarted broadcaster's epoch, it says

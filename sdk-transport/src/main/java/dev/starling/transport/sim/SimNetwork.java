@@ -1,5 +1,6 @@
 package dev.starling.transport.sim;
 
+import dev.starling.api.spi.Payload;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -419,7 +420,7 @@ public final class SimNetwork {
      * The shared decode of a header about to be sent: the same instance for the same bytes sent again by the same
      * event (a buffer map to every neighbour) or with the same piece payload (a piece down its tree).
      */
-    SharedHeader sharedHeader(byte[] header, Object payload) {
+    SharedHeader sharedHeader(byte[] header, Payload payload) {
         if (payload instanceof SimPayload sp) {
             SharedHeader h = sp.header;
             if (h == null || h.bytes != header) {
