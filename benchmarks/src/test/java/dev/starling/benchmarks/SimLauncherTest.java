@@ -21,8 +21,13 @@ class SimLauncherTest {
     Path dir;
 
     private static List<String> command(List<String> jvmArgs, List<String> collectors, int viewers, long maxHeap) {
+        return command(jvmArgs, collectors, viewers, maxHeap, "always madvise [never]");
+    }
+
+    private static List<String> command(List<String> jvmArgs, List<String> collectors, int viewers, long maxHeap,
+                                        String thpSetting) {
         return SimLauncher.relaunchCommand(jvmArgs, collectors, "/opt/jdk", "benchmarks.jar",
-                List.of("--viewers", String.valueOf(viewers)), viewers, maxHeap);
+                List.of("--viewers", String.valueOf(viewers)), viewers, maxHeap, thpSetting);
     }
 
     @Test
@@ -31,6 +36,19 @@ class SimLauncherTest {
         assertThat(cmd).containsExactly(Path.of("/opt/jdk", "bin", "java").toString(), "-Xmx6g", "-Dfoo=bar",
                 "-XX:+UseParallelGC", "-Dstarling.sim.relaunched=true", "-cp", "benchmarks.jar",
                 BenchmarksMain.class.getName(), "sim", "--viewers", "10000");
+    }
+
+    @Test
+    void theChildAsksForHugePagesOnlyWhereTheKernelGivesThemOnRequestAndNobodyChosePages() {
+        List<String> onRequest = command(List.of("-Xmx6g"), G1, 10_000, 6 * GIB, "always [madvise] never");
+        assertThat(onRequest).containsSequence("-XX:+UseParallelGC", "-XX:+UseTransparentHugePages",
+                "-Dstarling.sim.relaunched=true");
+        for (String setting : new String[] {"[always] madvise never", "always madvise [never]", null}) {
+            assertThat(command(List.of("-Xmx6g"), G1, 10_000, 6 * GIB, setting)).as(setting)
+                    .isNotNull().doesNotContain("-XX:+UseTransparentHugePages");
+        }
+        assertThat(command(List.of("-XX:-UseTransparentHugePages"), G1, 10_000, 6 * GIB, "always [madvise] never"))
+                .containsOnlyOnce("-XX:-UseTransparentHugePages").doesNotContain("-XX:+UseTransparentHugePages");
     }
 
     @Test
