@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Predicate;
 
@@ -119,6 +118,24 @@ final class CandidatePool {
         return !ip.isLoopbackAddress() || sourceOnLoopback;
     }
 
+    /**
+     * {@link #dialable} for an IPv4 address given as its {@link #v4Bits}, without building the address: peer exchange
+     * brings thousands of addresses a minute, most of them already held.
+     */
+    static boolean dialableV4(long bits, boolean sourceOnLoopback) {
+        int ip = (int) (bits >>> 16);
+        int port = (int) (bits & 0xFFFF);
+        if (port < MIN_PORT || ip == 0 || (ip & 0xF0000000) == 0xE0000000) {
+            return false; // a privileged port, the any-local address, multicast
+        }
+        return (ip >>> 24) != 127 || sourceOnLoopback;
+    }
+
+    /** @return the record key of an IPv4 address and port: {@code ip << 16 | port} */
+    static long v4Bits(int ip, int port) {
+        return (ip & 0xFFFFFFFFL) << 16 | port;
+    }
+
     /** @return an empty count per subnet (see {@link #subnetOf}), hashed under this pool's seed */
     LongCounts newSubnetCounts() {
         return new LongCounts(hashSeed ^ 0x5B7E7L);
@@ -157,7 +174,11 @@ final class CandidatePool {
         if (a.getAddress() == null) {
             return -1;
         }
-        long key = bitsOf(a);
+        return find(bitsOf(a), a);
+    }
+
+    /** @return the position of the address with these {@link #bitsOf bits} ({@code a}: the address, for IPv6), or -1 */
+    private int find(long key, InetSocketAddress a) {
         int mask = index.length - 1;
         for (int i = home(key); index[i] != 0; i = (i + 1) & mask) {
             int r = index[i] - 1;
@@ -346,7 +367,15 @@ final class CandidatePool {
      * @return whether it is now held
      */
     boolean offerHeard(InetSocketAddress a, Object source, long nowNs, int primaryHint, boolean byBroadcaster) {
-        int r = offerAt(a, source, nowNs);
+        return heard(offerAt(a, source, nowNs), nowNs, primaryHint, byBroadcaster);
+    }
+
+    /** {@link #offerHeard} for an IPv4 address given as its {@link #v4Bits}. */
+    boolean offerHeardV4(long bits, Object source, long nowNs, int primaryHint, boolean byBroadcaster) {
+        return heard(offerAt(bits, null, source, nowNs), nowNs, primaryHint, byBroadcaster);
+    }
+
+    private boolean heard(int r, long nowNs, int primaryHint, boolean byBroadcaster) {
         if (r < 0) {
             return false;
         }
@@ -361,11 +390,16 @@ final class CandidatePool {
 
     /** @return the position of the address, held now, or -1 if a cap refused it */
     private int offerAt(InetSocketAddress a, Object source, long nowNs) {
-        int found = find(a);
+        return a.getAddress() == null ? -1 : offerAt(bitsOf(a), a, source, nowNs);
+    }
+
+    /** @param a the address, needed for IPv6 only (negative {@code key}) */
+    private int offerAt(long key, InetSocketAddress a, Object source, long nowNs) {
+        int found = find(key, a);
         if (found >= 0) {
             return found;
         }
-        long subnet = subnetOf(a.getAddress());
+        long subnet = key >= 0 ? (1L << 60) | (key >>> 24) : subnetOf(a.getAddress());
         if (perSubnet.get(subnet) >= cfg.maxPerSubnet()) {
             return -1;
         }
@@ -382,7 +416,6 @@ final class CandidatePool {
         if (r == bits.length) {
             growRecords();
         }
-        long key = bitsOf(a);
         bits[r] = key;
         if (key < 0) {
             if (v6 == null) {
@@ -528,30 +561,106 @@ final class CandidatePool {
         }
     }
 
+    /** Receives the addresses of one peer-exchange message in order; primary: the substream it forwards (-1). */
+    interface ExchangeSink {
+        /** An IPv4 address, {@code ip} its four bytes as an int, first byte highest. */
+        void addV4(int ip, int port, int primary);
+
+        /** An IPv6 address. */
+        void add(InetSocketAddress a, int primary);
+    }
+
     /**
-     * Adds to {@code chosen}, up to {@code max} in all, a random sample of the addresses this node reached within
-     * {@code recentMs}, keeping each subnet within the cap ({@code subnets} counts what is already chosen).
+     * What one peer-exchange message tells, up to {@code max} addresses, no subnet past the cap, no address twice:
+     * first the node's {@code connected} peers in order, then a random sample of the addresses it reached within
+     * {@code recentMs}, never {@code exclude} (the recipient). Held addresses are chosen by position, so none is
+     * built as an object only to be compared or encoded.
      */
-    void sampleReached(Set<InetSocketAddress> chosen, int max, InetSocketAddress exclude, long nowNs,
-                       LongCounts subnets) {
+    void chooseForExchange(List<InetSocketAddress> connected, InetSocketAddress exclude, int max, long nowNs,
+                           ExchangeSink out) {
+        int[] chosen = new int[max];            // positions; -1: a peer's address the pool does not hold
+        InetSocketAddress[] notHeld = new InetSocketAddress[max];
+        long[] subnets = new long[max];         // the subnets chosen so far, with their counts
+        int[] perChosenSubnet = new int[max];
+        int subnetCount = 0;
+        int n = 0;
+        for (InetSocketAddress a : connected) {
+            if (n >= max) {
+                break;
+            }
+            int r = find(a);
+            long subnet = subnetOf(a.getAddress());
+            int at = indexOf(subnets, subnetCount, subnet);
+            if ((at >= 0 && perChosenSubnet[at] >= cfg.maxPerSubnet()) || isChosen(chosen, notHeld, n, r, a)) {
+                continue;
+            }
+            if (at < 0) {
+                at = subnetCount++;
+                subnets[at] = subnet;
+            }
+            perChosenSubnet[at]++;
+            chosen[n] = r;
+            notHeld[n++] = r < 0 ? a : null;
+        }
         int excluded = exclude == null ? -1 : find(exclude);
         int[] recent = new int[size];
-        int n = 0;
+        int m = 0;
         for (int r = 0; r < size; r++) {
             long at = reachedNs[r];
             if (at != Long.MIN_VALUE && nowNs - at <= recentNs && r != excluded) {
-                recent[n++] = r;
+                recent[m++] = r;
             }
         }
-        while (chosen.size() < max && n > 0) {
-            int i = random.nextInt(n);
+        while (n < max && m > 0) {
+            int i = random.nextInt(m);
             int r = recent[i];
-            recent[i] = recent[--n];
+            recent[i] = recent[--m];
             long subnet = subnetAt(r);
-            if (subnets.get(subnet) < cfg.maxPerSubnet() && chosen.add(addressAt(r))) {
-                subnets.add(subnet, 1);
+            int at = indexOf(subnets, subnetCount, subnet);
+            if ((at >= 0 && perChosenSubnet[at] >= cfg.maxPerSubnet()) || isChosen(chosen, notHeld, n, r, null)) {
+                continue;
+            }
+            if (at < 0) {
+                at = subnetCount++;
+                subnets[at] = subnet;
+            }
+            perChosenSubnet[at]++;
+            chosen[n++] = r;
+        }
+        for (int i = 0; i < n; i++) {
+            int r = chosen[i];
+            if (r < 0) {
+                InetSocketAddress a = notHeld[i];
+                if (a.getAddress() instanceof Inet4Address) {
+                    out.addV4(a.getAddress().hashCode(), a.getPort(), -1); // Inet4Address's hash is its address
+                } else {
+                    out.add(a, -1);
+                }
+            } else if (bits[r] < 0) {
+                out.add(v6[r], primary[r]);
+            } else {
+                out.addV4((int) (bits[r] >>> 16), (int) (bits[r] & 0xFFFF), primary[r]);
             }
         }
+    }
+
+    private static int indexOf(long[] keys, int n, long key) {
+        for (int i = 0; i < n; i++) {
+            if (keys[i] == key) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether position r (or, not held, address a) is among the first n chosen. */
+    private static boolean isChosen(int[] chosen, InetSocketAddress[] notHeld, int n, int r, InetSocketAddress a) {
+        for (int i = 0; i < n; i++) {
+            if (r >= 0 ? chosen[i] == r : chosen[i] < 0 && notHeld[i].equals(a)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return how many addresses one source holds (tests) */

@@ -12,6 +12,7 @@ import dev.starling.core.piece.PieceVerifier;
 import dev.starling.core.piece.RejectReason;
 import dev.starling.core.util.LongCounts;
 import dev.starling.core.util.LongMap;
+import dev.starling.core.wire.CompactAddresses;
 import dev.starling.core.wire.ControlCodec;
 import dev.starling.core.wire.PieceCodec;
 import dev.starling.core.wire.WireException;
@@ -1078,31 +1079,33 @@ public final class PeerEngine {
     private void sendPeerExchange(Peer to, long nowNs) {
         // Up to 50 addresses, each one this node reached itself: the connected peers, then a random sample of
         // those it was connected to recently. What others told it is never passed on, so a lie travels one hop.
-        java.util.Set<InetSocketAddress> chosen = new java.util.LinkedHashSet<>();
-        LongCounts subnets = candidates.newSubnetCounts();
-        InetSocketAddress self = to.listenAddress();
-        int perSubnet = cfg.peerExchange().maxPerSubnet();
+        List<InetSocketAddress> connected = new ArrayList<>(peers.size());
         for (Peer p : peers) {
             InetSocketAddress la = p.listenAddress();
-            if (p != to && p.handshaken && la != null && !p.broadcaster && chosen.size() < MAX_PEX_ADDRESSES) {
-                long subnet = CandidatePool.subnetOf(la.getAddress());
-                if (subnets.get(subnet) < perSubnet && chosen.add(la)) {
-                    subnets.add(subnet, 1);
-                }
+            if (p != to && p.handshaken && la != null && !p.broadcaster) {
+                connected.add(la);
             }
         }
-        candidates.sampleReached(chosen, MAX_PEX_ADDRESSES, self, nowNs, subnets);
-        if (chosen.isEmpty()) {
-            return;
+        CompactAddresses v4 = new CompactAddresses(MAX_PEX_ADDRESSES);
+        List<PeerAddress> v6 = new ArrayList<>(0);
+        candidates.chooseForExchange(connected, to.listenAddress(), MAX_PEX_ADDRESSES, nowNs,
+                new CandidatePool.ExchangeSink() {
+                    @Override
+                    public void addV4(int ip, int port, int primary) {
+                        v4.add(ip, port, primary + 1);
+                    }
+
+                    @Override
+                    public void add(InetSocketAddress a, int primary) {
+                        v6.add(PeerAddress.newBuilder()
+                                .setIp(UnsafeByteOperations.unsafeWrap(a.getAddress().getAddress()))
+                                .setPort(a.getPort()).setPrimarySubstream(primary + 1).build());
+                    }
+                });
+        if (v4.count() + v6.size() > 0) {
+            sendControl(to, Control.newBuilder().setPeerExchange(PeerExchange.newBuilder()
+                    .setIpv4(v4.toByteString()).addAllPeers(v6)).build());
         }
-        PeerExchange.Builder b = PeerExchange.newBuilder();
-        for (InetSocketAddress a : chosen) {
-            b.addPeers(PeerAddress.newBuilder()
-                    .setIp(UnsafeByteOperations.unsafeWrap(a.getAddress().getAddress()))
-                    .setPort(a.getPort())
-                    .setPrimarySubstream(candidates.primaryOf(a) + 1));
-        }
-        sendControl(to, Control.newBuilder().setPeerExchange(b).build());
     }
 
     /**
@@ -1114,8 +1117,9 @@ public final class PeerEngine {
     }
 
     private void onPeerExchange(Peer from, PeerExchange pex, long nowNs) throws WireException {
-        if (pex.getPeersCount() > MAX_PEX_ADDRESSES) {
-            throw new WireException("peer exchange of " + pex.getPeersCount() + " addresses exceeds "
+        int v4Count = CompactAddresses.count(pex.getIpv4());
+        if (pex.getPeersCount() + v4Count > MAX_PEX_ADDRESSES) {
+            throw new WireException("peer exchange of " + (pex.getPeersCount() + v4Count) + " addresses exceeds "
                     + MAX_PEX_ADDRESSES);
         }
         if (!from.takePexToken(nowNs, cfg.peerExchange().minIntervalMs() * 1_000_000L)) {
@@ -1123,20 +1127,57 @@ public final class PeerEngine {
             return;
         }
         boolean fromLoopback = from.address.getAddress() != null && from.address.getAddress().isLoopbackAddress();
+        byte[] v4 = pex.getIpv4().toByteArray();
+        for (int i = 0; i < v4Count; i++) {
+            offerToldV4(CompactAddresses.ip(v4, i), CompactAddresses.port(v4, i), CompactAddresses.primaryPlus1(v4, i),
+                    from, fromLoopback, nowNs);
+        }
         for (PeerAddress pa : pex.getPeersList()) {
-            byte[] ip = pa.getIp().toByteArray();
-            if ((ip.length != 4 && ip.length != 16) || !validPort(pa.getPort())) {
+            ByteString ip = pa.getIp();
+            if (ip.size() == 4) {
+                offerToldV4((ip.byteAt(0) & 0xFF) << 24 | (ip.byteAt(1) & 0xFF) << 16 | (ip.byteAt(2) & 0xFF) << 8
+                        | (ip.byteAt(3) & 0xFF), pa.getPort(), pa.getPrimarySubstream(), from, fromLoopback, nowNs);
+                continue;
+            }
+            if (ip.size() != 16 || !validPort(pa.getPort())) {
                 counters.peerAddressesRefused++;
                 continue;
             }
             try {
-                InetSocketAddress a = new InetSocketAddress(InetAddress.getByAddress(ip), pa.getPort());
-                int said = pa.getPrimarySubstream();
-                offerCandidate(a, from, fromLoopback, said > 0 && said <= substreams ? said - 1 : -1,
-                        from.broadcaster, nowNs);
+                InetSocketAddress a = new InetSocketAddress(InetAddress.getByAddress(ip.toByteArray()), pa.getPort());
+                offerCandidate(a, from, fromLoopback, primaryHint(pa.getPrimarySubstream()), from.broadcaster, nowNs);
             } catch (UnknownHostException e) {
                 // Not reachable: the length was checked above.
             }
+        }
+    }
+
+    /** A primary substream as peer exchange says it (plus one, 0: not known), or -1. */
+    private int primaryHint(int said) {
+        return said > 0 && said <= substreams ? said - 1 : -1;
+    }
+
+    /** An IPv4 address a peer told of: checked and looked up as numbers, no address object for one already held. */
+    private void offerToldV4(int ip, int port, int primarySaid, Peer from, boolean fromLoopback, long nowNs) {
+        if (!validPort(port)) {
+            counters.peerAddressesRefused++;
+            return;
+        }
+        if (!banned.isEmpty()) {
+            try {
+                InetAddress address = InetAddress.getByAddress(
+                        new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
+                offerCandidate(new InetSocketAddress(address, port), from, fromLoopback, primaryHint(primarySaid),
+                        from.broadcaster, nowNs);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("four bytes are always an IPv4 address", e);
+            }
+            return;
+        }
+        long bits = CandidatePool.v4Bits(ip, port);
+        if (!CandidatePool.dialableV4(bits, fromLoopback)
+                || !candidates.offerHeardV4(bits, from, nowNs, primaryHint(primarySaid), from.broadcaster)) {
+            counters.peerAddressesRefused++;
         }
     }
 
@@ -1335,6 +1376,11 @@ public final class PeerEngine {
         }
         Piece p = store[(int) (seq & mask)];
         return p != null && p.seq() == seq ? p : null;
+    }
+
+    /** @return whether the address is among those this node may dial (tests) */
+    boolean holdsCandidate(InetSocketAddress a) {
+        return candidates.contains(a);
     }
 
     /** @return the substream this node forwards (tests) */

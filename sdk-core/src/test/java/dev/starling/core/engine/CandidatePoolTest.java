@@ -6,9 +6,8 @@ import dev.starling.api.PeerExchangeConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.LinkedHashSet;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +50,90 @@ class CandidatePoolTest {
         assertThat(CandidatePool.dialable(addr("127.0.0.1", 7000), false)).isFalse();
         assertThat(CandidatePool.dialable(addr("::1", 7000), false)).isFalse();
         assertThat(CandidatePool.dialable(addr("127.0.0.1", 7000), true)).isTrue();
+    }
+
+    @Test
+    void theNumericCheckOfAnIpv4AddressAgreesWithTheAddressObjectsOwn() throws UnknownHostException {
+        // Peer exchange checks IPv4 addresses as numbers; every boundary of dialable() must come out the same.
+        int[] firstBytes = {0, 1, 9, 10, 126, 127, 128, 191, 192, 223, 224, 230, 239, 240, 255};
+        int[] ports = {1, 80, 1023, 1024, 7000, 65535};
+        SplittableRandom random = new SplittableRandom(7);
+        for (int first : firstBytes) {
+            for (int i = 0; i < 20; i++) {
+                int ip = first << 24 | (i == 0 ? 0 : random.nextInt(1 << 24));
+                byte[] b = {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip};
+                for (int port : ports) {
+                    InetSocketAddress a = new InetSocketAddress(InetAddress.getByAddress(b), port);
+                    for (boolean loopbackSource : new boolean[] {false, true}) {
+                        assertThat(CandidatePool.dialableV4(CandidatePool.v4Bits(ip, port), loopbackSource))
+                                .as("%s from loopback %s", a, loopbackSource)
+                                .isEqualTo(CandidatePool.dialable(a, loopbackSource));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void anIpv4AddressOfferedAsNumbersIsTheSameRecordAsTheAddress() {
+        InetSocketAddress a = addr("198.51.100.9", 7001);
+        assertThat(pool.offerHeardV4(CandidatePool.v4Bits(0xC6336409, 7001), "neighbour", 0, 2, false)).isTrue();
+        assertThat(pool.contains(a)).isTrue();
+        assertThat(pool.primaryOf(a)).isEqualTo(2);
+        assertThat(pool.offerHeard(a, "neighbour", 0, -1, false)).isTrue();
+        assertThat(pool.size()).isEqualTo(1);
+    }
+
+    @Test
+    void aPeerExchangeTellsThePeersFirstThenASampleNoAddressTwiceNoSubnetPastItsCap() {
+        InetSocketAddress notHeld = addr("192.0.2.1", 7000); // a peer the pool has no record of
+        InetSocketAddress peer = addr("198.51.100.1", 7000);
+        pool.reached(peer, 3, 100 * S);
+        for (int i = 2; i <= 7; i++) { // six reached in one /24: the cap of four leaves room for three more
+            pool.reached(addr("198.51.100." + i, 7000), -1, 100 * S);
+        }
+        pool.reached(addr("203.0.113.5", 7000), 1, 100 * S);
+        List<InetSocketAddress> told = new ArrayList<>();
+        List<Integer> primaries = new ArrayList<>();
+        pool.chooseForExchange(List.of(notHeld, peer, peer), addr("203.0.113.5", 7000), 50, 110 * S,
+                new Recorder(told, primaries));
+        assertThat(told).hasSize(5).doesNotHaveDuplicates().doesNotContain(addr("203.0.113.5", 7000));
+        assertThat(told.subList(0, 2)).containsExactly(notHeld, peer);
+        assertThat(primaries.subList(0, 2)).containsExactly(-1, 3);
+        assertThat(told.subList(2, 5)).allMatch(a -> a.getHostString().startsWith("198.51.100."));
+
+        List<InetSocketAddress> few = new ArrayList<>();
+        pool.chooseForExchange(List.of(notHeld, peer), null, 3, 110 * S, new Recorder(few, new ArrayList<>()));
+        assertThat(few).hasSize(3);
+
+        InetSocketAddress v6 = addr("2001:db8::7", 7000);
+        pool.reached(v6, 2, 100 * S);
+        List<InetSocketAddress> withV6 = new ArrayList<>();
+        List<Integer> v6Primaries = new ArrayList<>();
+        pool.chooseForExchange(List.of(v6), null, 1, 110 * S, new Recorder(withV6, v6Primaries));
+        assertThat(withV6).containsExactly(v6);
+        assertThat(v6Primaries).containsExactly(2);
+    }
+
+    /** Records what a peer exchange would tell, IPv4 and IPv6 alike. */
+    private record Recorder(List<InetSocketAddress> told, List<Integer> primaries)
+            implements CandidatePool.ExchangeSink {
+        @Override
+        public void addV4(int ip, int port, int primary) {
+            try {
+                add(new InetSocketAddress(InetAddress.getByAddress(
+                        new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip}), port),
+                        primary);
+            } catch (UnknownHostException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        @Override
+        public void add(InetSocketAddress a, int primary) {
+            told.add(a);
+            primaries.add(primary);
+        }
     }
 
     @Test
@@ -102,8 +185,9 @@ class CandidatePoolTest {
         pool.reached(addr("198.51.100.2", 7000), -1, 0);
         pool.reached(addr("198.51.100.3", 7000), -1, 100 * S);
         pool.reached(addr("198.51.100.4", 7000), -1, 100 * S);
-        Set<InetSocketAddress> chosen = new LinkedHashSet<>();
-        pool.sampleReached(chosen, 50, addr("198.51.100.4", 7000), 130 * S, pool.newSubnetCounts());
+        List<InetSocketAddress> chosen = new ArrayList<>();
+        pool.chooseForExchange(List.of(), addr("198.51.100.4", 7000), 50, 130 * S,
+                new Recorder(chosen, new ArrayList<>()));
         // .2 was reached 130 s ago (more than recentMs = 120 s); .4 is the peer being told.
         assertThat(chosen).containsExactly(addr("198.51.100.3", 7000));
     }

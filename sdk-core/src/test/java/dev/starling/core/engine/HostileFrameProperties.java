@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.starling.api.ChannelKeys;
 import dev.starling.api.spi.Payload;
+import dev.starling.core.wire.CompactAddresses;
 import dev.starling.core.wire.ControlCodec;
 import dev.starling.core.wire.proto.BufferMap;
 import dev.starling.core.wire.proto.Control;
@@ -144,8 +145,11 @@ class HostileFrameProperties {
                 Arbitraries.oneOf(anyBytes(17), Arbitraries.bytes().array(byte[].class).ofSize(4)
                         .map(ByteString::copyFrom)), anyInt(), anyInt()).as((ip, port, primary) ->
                 PeerAddress.newBuilder().setIp(ip).setPort(port).setPrimarySubstream(primary).build());
-        return address.list().ofMaxSize(55).map(list -> Control.newBuilder()
-                .setPeerExchange(PeerExchange.newBuilder().addAllPeers(list)).build());
+        Arbitrary<ByteString> compact = Arbitraries.oneOf(anyBytes(400), Arbitraries.integers().between(0, 52)
+                .flatMap(n -> Arbitraries.bytes().array(byte[].class).ofSize(n * CompactAddresses.RECORD_BYTES))
+                .map(ByteString::copyFrom));
+        return Combinators.combine(address.list().ofMaxSize(55), compact).as((list, v4) -> Control.newBuilder()
+                .setPeerExchange(PeerExchange.newBuilder().addAllPeers(list).setIpv4(v4)).build());
     }
 
     private static Arbitrary<Control> pieces() {

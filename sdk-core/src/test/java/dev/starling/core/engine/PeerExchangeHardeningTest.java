@@ -4,9 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.starling.api.ChannelKeys;
+import dev.starling.api.spi.Payload;
+import dev.starling.core.piece.Piece;
+import dev.starling.core.piece.PieceSigner;
+import dev.starling.core.wire.CompactAddresses;
+import dev.starling.core.wire.PieceCodec;
+import dev.starling.core.wire.WireException;
 import dev.starling.core.wire.proto.Control;
 import dev.starling.core.wire.proto.PeerAddress;
 import dev.starling.core.wire.proto.PeerExchange;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -66,6 +73,54 @@ class PeerExchangeHardeningTest {
     }
 
     @Test
+    void aCompactFieldThatIsNotWholeAddressesOrCarriesTooManyDropsTheSender() {
+        EngineHarness h = viewerWithNeighbours();
+        h.control(LIAR, Control.newBuilder().setPeerExchange(PeerExchange.newBuilder()
+                .setIpv4(ByteString.copyFrom(new byte[CompactAddresses.RECORD_BYTES * 3 + 1]))).build(), S);
+        assertThat(h.disconnects).singleElement().asString().contains("not 7 bytes an address");
+
+        EngineHarness g = viewerWithNeighbours();
+        List<InetSocketAddress> many = new ArrayList<>();
+        for (int i = 0; i < 49; i++) {
+            many.add(addr("100.64." + i + ".1", 7000));
+        }
+        many.add(addr("2001:db8::1", 7000));
+        many.add(addr("2001:db8::2", 7000));
+        g.control(LIAR, pex(many), S); // 49 in the compact field and 2 as messages: 51
+        assertThat(g.disconnects).singleElement().asString().contains("51 addresses exceeds 50");
+    }
+
+    @Test
+    void anIpv4AddressSentAsAMessageByAnOlderPeerCountsAsInTheCompactField() {
+        EngineHarness h = viewerWithNeighbours();
+        h.control(LIAR, Control.newBuilder().setPeerExchange(PeerExchange.newBuilder()
+                .addPeers(PeerAddress.newBuilder().setIp(ByteString.copyFrom(new byte[] {100, 64, 3, 1}))
+                        .setPort(7000))
+                .addPeers(PeerAddress.newBuilder().setIp(ByteString.copyFrom(new byte[] {127, 0, 0, 1}))
+                        .setPort(7000))).build(), S);
+        assertThat(h.engine.counters().peerAddressesRefused()).isEqualTo(1);
+        h.engine.onTimer(2 * S);
+        assertThat(h.dialled).containsExactly(addr("100.64.3.1", 7000));
+    }
+
+    @Test
+    void theAddressOfAPeerBannedForForgeryIsNotTakenFromPeerExchange() {
+        EngineHarness h = viewerWithNeighbours();
+        long forger = 5;
+        InetSocketAddress forgerAddress = addr("100.64.7.7", 7000);
+        h.connectPeer(forger, forgerAddress, true, false, 0);
+        Piece forged = new PieceSigner(ChannelKeys.generate()).sign(1, 0, 0, 0, Payload.wrap(new byte[8]));
+        h.engine.onFrame(forger, PieceCodec.encodeHeader(forged), forged.payload(), S / 2);
+        assertThat(h.disconnects).singleElement().asString().contains("BAD_SIGNATURE");
+        h.engine.onDisconnected(forger, S / 2);
+        h.control(HONEST, pex(List.of(forgerAddress, addr("100.64.8.8", 7000))), S);
+        assertThat(h.engine.holdsCandidate(forgerAddress)).isFalse();
+        assertThat(h.engine.holdsCandidate(addr("100.64.8.8", 7000))).isTrue();
+        h.engine.onTimer(2 * S);
+        assertThat(h.dialled).contains(addr("100.64.8.8", 7000)).doesNotContain(forgerAddress);
+    }
+
+    @Test
     void aPortBeyondTwoToTheThirtyFirstIsRefusedNotThrown() {
         // uint32 on the wire, a negative int in Java: it must not reach InetSocketAddress.
         EngineHarness h = viewerWithNeighbours();
@@ -97,7 +152,7 @@ class PeerExchangeHardeningTest {
         h.engine.onTimer(11 * S); // peer exchange: the liar has no address to pass on
         for (int i = 0; i < h.sent.size(); i++) {
             if (h.sentTo.get(i) == HONEST && h.sent.get(i).hasPeerExchange()) {
-                assertThat(h.sent.get(i).getPeerExchange().getPeersList()).extracting(PeerExchangeHardeningTest::toAddress)
+                assertThat(told(h.sent.get(i).getPeerExchange())).extracting(Told::address)
                         .noneMatch(a -> a.getHostString().equals("198.51.100.7"));
             }
         }
@@ -112,14 +167,14 @@ class PeerExchangeHardeningTest {
         h.sent.clear();
         h.sentTo.clear();
         h.engine.onTimer(11 * S);
-        List<PeerAddress> told = new ArrayList<>();
+        List<Told> told = new ArrayList<>();
         for (int i = 0; i < h.sent.size(); i++) {
             if (h.sentTo.get(i) == HONEST && h.sent.get(i).hasPeerExchange()) {
-                told.addAll(h.sent.get(i).getPeerExchange().getPeersList());
+                told.addAll(told(h.sent.get(i).getPeerExchange()));
             }
         }
-        assertThat(told).filteredOn(pa -> toAddress(pa).equals(addr("198.51.100.7", 7000))).singleElement()
-                .extracting(PeerAddress::getPrimarySubstream).isEqualTo(0);
+        assertThat(told).filteredOn(t -> t.address().equals(addr("198.51.100.7", 7000))).singleElement()
+                .extracting(Told::primaryPlus1).isEqualTo(0);
     }
 
     @Test
@@ -136,29 +191,53 @@ class PeerExchangeHardeningTest {
         List<InetSocketAddress> toldToTold = new ArrayList<>();
         for (int i = 0; i < h.sent.size(); i++) {
             if (h.sentTo.get(i) == TOLD && h.sent.get(i).hasPeerExchange()) {
-                for (PeerAddress pa : h.sent.get(i).getPeerExchange().getPeersList()) {
-                    toldToTold.add(toAddress(pa));
+                for (Told t : told(h.sent.get(i).getPeerExchange())) {
+                    toldToTold.add(t.address());
                 }
             }
         }
         assertThat(toldToTold).containsExactlyInAnyOrder(addr("198.51.100.7", 7000), addr("192.0.2.8", 7000));
     }
 
+    /** A peer exchange as the engine sends one: IPv4 addresses in the compact field, IPv6 ones as messages. */
     private static Control pex(List<InetSocketAddress> addresses) {
         PeerExchange.Builder b = PeerExchange.newBuilder();
+        CompactAddresses v4 = new CompactAddresses(addresses.size());
         for (InetSocketAddress a : addresses) {
-            b.addPeers(PeerAddress.newBuilder().setIp(ByteString.copyFrom(a.getAddress().getAddress()))
-                    .setPort(a.getPort()));
+            if (a.getAddress() instanceof Inet4Address) {
+                v4.add(a.getAddress().hashCode(), a.getPort(), 0);
+            } else {
+                b.addPeers(PeerAddress.newBuilder().setIp(ByteString.copyFrom(a.getAddress().getAddress()))
+                        .setPort(a.getPort()));
+            }
         }
-        return Control.newBuilder().setPeerExchange(b).build();
+        return Control.newBuilder().setPeerExchange(b.setIpv4(v4.toByteString())).build();
     }
 
-    private static InetSocketAddress toAddress(PeerAddress pa) {
+    /** An address a peer exchange tells, with its primary substream plus one (0: not known). */
+    record Told(InetSocketAddress address, int primaryPlus1) {
+    }
+
+    /** Everything a peer exchange tells, the compact IPv4 field first. */
+    static List<Told> told(PeerExchange pex) {
+        List<Told> told = new ArrayList<>();
         try {
-            return new InetSocketAddress(InetAddress.getByAddress(pa.getIp().toByteArray()), pa.getPort());
-        } catch (UnknownHostException e) {
+            byte[] v4 = pex.getIpv4().toByteArray();
+            for (int i = 0; i < CompactAddresses.count(pex.getIpv4()); i++) {
+                int ip = CompactAddresses.ip(v4, i);
+                InetAddress a = InetAddress.getByAddress(
+                        new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
+                told.add(new Told(new InetSocketAddress(a, CompactAddresses.port(v4, i)),
+                        CompactAddresses.primaryPlus1(v4, i)));
+            }
+            for (PeerAddress pa : pex.getPeersList()) {
+                told.add(new Told(new InetSocketAddress(InetAddress.getByAddress(pa.getIp().toByteArray()),
+                        pa.getPort()), pa.getPrimarySubstream()));
+            }
+        } catch (UnknownHostException | WireException e) {
             throw new IllegalStateException(e);
         }
+        return told;
     }
 
     private static InetSocketAddress addr(String ip, int port) {

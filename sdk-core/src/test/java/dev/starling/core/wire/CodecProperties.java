@@ -174,8 +174,10 @@ class CodecProperties {
                         Arbitraries.of(4, 16).flatMap(n -> Arbitraries.bytes().array(byte[].class).ofSize(n)),
                         Arbitraries.integers().between(1, 65535))
                 .as((ip, port) -> PeerAddress.newBuilder().setIp(ByteString.copyFrom(ip)).setPort(port).build());
-        Arbitrary<Control> pex = address.list().ofMaxSize(50).map(list ->
-                Control.newBuilder().setPeerExchange(PeerExchange.newBuilder().addAllPeers(list)).build());
+        Arbitrary<ByteString> compact = Arbitraries.integers().between(0, 50).flatMap(n -> Arbitraries.bytes()
+                .array(byte[].class).ofSize(n * CompactAddresses.RECORD_BYTES)).map(ByteString::copyFrom);
+        Arbitrary<Control> pex = Combinators.combine(address.list().ofMaxSize(50), compact).as((list, v4) ->
+                Control.newBuilder().setPeerExchange(PeerExchange.newBuilder().addAllPeers(list).setIpv4(v4)).build());
         Arbitrary<Control> goodbye = Arbitraries.strings().ofMaxLength(100).map(r ->
                 Control.newBuilder().setGoodbye(Goodbye.newBuilder().setReason(r)).build());
         return Arbitraries.oneOf(handshake, piece, bufferMap, request, subscribe, reply, unsubscribe, pex, goodbye);
