@@ -50,6 +50,7 @@ final class Peer {
     boolean seeksReserve;
     int reserveMask;
     long reserveSinceNs;
+    long reserveLeftNs = Long.MIN_VALUE; // when it last gave up its last reserve slot
     long lastReserveNs;
     int reserveOpen;
 

@@ -494,7 +494,7 @@ public final class PeerEngine {
         }
         for (int k = 0; k < substreams; k++) {
             if ((p.childMask & (1 << k)) != 0) {
-                removeChild(p, k);
+                removeChild(p, k, nowNs);
             }
         }
         // Its outstanding requests will time out and be retried elsewhere.
@@ -563,7 +563,7 @@ public final class PeerEngine {
                 case SUBSCRIBE -> onSubscribe(p, c.getSubscribe().getSubstream(), c.getSubscribe().getSwitching(),
                         c.getSubscribe().getLastResort(), nowNs);
                 case SUBSCRIBE_REPLY -> onSubscribeReply(p, c.getSubscribeReply(), nowNs);
-                case UNSUBSCRIBE -> onUnsubscribe(p, c.getUnsubscribe().getSubstream());
+                case UNSUBSCRIBE -> onUnsubscribe(p, c.getUnsubscribe().getSubstream(), nowNs);
                 case PEER_EXCHANGE -> onPeerExchange(p, c.getPeerExchange(), nowNs);
                 case GOODBYE -> onGoodbye(p, c.getGoodbye(), nowNs);
                 default -> throw new WireException("unexpected message " + c.getBodyCase());
@@ -1419,7 +1419,7 @@ public final class PeerEngine {
                     counters.rootsDropped++;
                     rootDroppedAtNs[k] = nowNs;
                     barFromRooting(root, nowNs + ROOT_BAR_NS);
-                    removeChild(root, k);
+                    removeChild(root, k, nowNs);
                     replySubscribe(root, k, false);
                 }
             }
@@ -1904,7 +1904,7 @@ public final class PeerEngine {
                 } else if (spread && p.primarySubstream == k && leafChildIn(k) != null) {
                     // Root each tree at a node that forwards it.
                     Peer leaf = leafChildIn(k);
-                    removeChild(leaf, k);
+                    removeChild(leaf, k, nowNs);
                     replySubscribe(leaf, k, false);
                     handOver(leaf, k, nowNs);
                     accept = true;
@@ -1912,7 +1912,7 @@ public final class PeerEngine {
                     Peer victim = weakestChildIn(k, p, nowNs, true);
                     if (victim != null) {
                         counters.rootsReplaced++;
-                        removeChild(victim, k);
+                        removeChild(victim, k, nowNs);
                         replySubscribe(victim, k, false);
                         handOver(victim, k, nowNs);
                         accept = true;
@@ -1923,27 +1923,27 @@ public final class PeerEngine {
                     // Full: our primary tree takes a slot back from another tree's child.
                     Peer other = otherTreeChild();
                     int j = Integer.numberOfTrailingZeros(otherTreesEvictable(other));
-                    removeChild(other, j);
+                    removeChild(other, j, nowNs);
                     replySubscribe(other, j, false);
                 }
                 accept = true;
             } else if (!switching && p.primarySubstream == k && leafChildIn(k) != null) {
                 // A node that forwards this substream takes the place of one that would be a leaf here.
                 Peer leaf = leafChildIn(k);
-                removeChild(leaf, k);
+                removeChild(leaf, k, nowNs);
                 replySubscribe(leaf, k, false);
                 accept = true;
             } else if (!switching && contributes(p) && freeRiderChildIn(k) != null) {
                 // Contributors come first: one that uploads takes the place of a child that uploads nothing.
                 Peer rider = freeRiderChildIn(k);
-                removeChild(rider, k);
+                removeChild(rider, k, nowNs);
                 replySubscribe(rider, k, false);
                 accept = true;
             } else if (!switching) {
                 // Full for k: a requester that has given us more than a settled child of k takes its place.
                 Peer victim = weakestChildIn(k, p, nowNs, true);
                 if (victim != null) {
-                    removeChild(victim, k);
+                    removeChild(victim, k, nowNs);
                     replySubscribe(victim, k, false);
                     accept = true;
                 }
@@ -1988,12 +1988,15 @@ public final class PeerEngine {
         return p.declaredUploadBps >= substreamBps;
     }
 
-    private void removeChild(Peer p, int k) {
+    private void removeChild(Peer p, int k, long nowNs) {
         int bit = 1 << k;
         p.childMask &= ~bit;
         if ((p.reserveMask & bit) != 0) {
             p.reserveMask &= ~bit;
             reserveChildren--;
+            if (p.reserveMask == 0) {
+                p.reserveLeftNs = nowNs;
+            }
             return;
         }
         childCount--;
@@ -2016,11 +2019,13 @@ public final class PeerEngine {
                 return false;
             }
             int j = Integer.numberOfTrailingZeros(longest.reserveMask);
-            removeChild(longest, j);
+            removeChild(longest, j, nowNs);
             replySubscribe(longest, j, false);
             counters.reserveTurnsEnded++;
         }
-        if (p.reserveMask == 0) {
+        // Back within a turn's length of its last slot, it goes on with that turn: otherwise unsubscribing and
+        // subscribing again would start a fresh turn each time, and a few peers could keep the reserve for good.
+        if (p.reserveMask == 0 && (p.reserveLeftNs == Long.MIN_VALUE || nowNs - p.reserveLeftNs >= RESERVE_TURN_NS)) {
             p.reserveSinceNs = nowNs;
         }
         p.childMask |= 1 << k;
@@ -2198,12 +2203,12 @@ public final class PeerEngine {
         }
     }
 
-    private void onUnsubscribe(Peer p, int k) throws WireException {
+    private void onUnsubscribe(Peer p, int k, long nowNs) throws WireException {
         if (k < 0 || k >= substreams) {
             throw new WireException("unsubscribe from substream " + k + " of " + substreams);
         }
         if ((p.childMask & (1 << k)) != 0) {
-            removeChild(p, k);
+            removeChild(p, k, nowNs);
         }
     }
 

@@ -122,6 +122,32 @@ class ReserveTest {
     }
 
     @Test
+    void unsubscribingAndSubscribingAgainDoesNotStartAFreshTurn() {
+        EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS); // one reserve slot
+        fillRoots(b);
+        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
+        b.connectPeer(21, addr(21), true, false, 0, CONTRIBUTOR_BPS, 2);
+        b.subscribe(20, 3, true, S);
+        assertThat(b.lastReply(20).getReserve()).isTrue();
+        // A holder that gives its slot back and takes it again at once (as a liar would, every few seconds) keeps
+        // the turn it started at 1 s, which is over at 11 s.
+        b.control(20, Control.newBuilder().setUnsubscribe(
+                dev.starling.core.wire.proto.Unsubscribe.newBuilder().setSubstream(3)).build(), 9 * S);
+        b.subscribe(20, 3, true, 9 * S);
+        assertThat(b.lastReply(20).getReserve()).isTrue();
+        b.subscribe(21, 3, true, 11 * S);
+        assertThat(b.lastReply(21).getReserve()).as("the holder's turn began at 1 s, not 9 s").isTrue();
+        assertThat(b.lastReply(20).getAccepted()).isFalse();
+        // One that stayed away a whole turn starts afresh.
+        b.control(21, Control.newBuilder().setUnsubscribe(
+                dev.starling.core.wire.proto.Unsubscribe.newBuilder().setSubstream(3)).build(), 12 * S);
+        b.subscribe(21, 3, true, 23 * S);
+        assertThat(b.lastReply(21).getReserve()).isTrue();
+        b.subscribe(20, 3, true, 30 * S);
+        assertThat(b.lastReply(20).getAccepted()).as("a turn from 23 s is not over at 30 s").isFalse();
+    }
+
+    @Test
     void aViewerAsksTheReserveOnlyAfterTreesHadTimeToFormAndOnlyForATreeWhosePiecesAreLost() {
         EngineHarness v = new EngineHarness(keys);
         PieceSigner signer = new PieceSigner(keys);
