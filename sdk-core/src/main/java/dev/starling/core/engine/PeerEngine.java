@@ -1185,7 +1185,7 @@ public final class PeerEngine {
 
     private void onPiece(Peer from, Piece piece, long nowNs) {
         long seq = piece.seq();
-        if (!isBroadcaster && !piece.isEndOfStream() && seq >= 0) {
+        if (!isBroadcaster && !piece.isEndOfStream()) {
             stopUnwantedPushes(from, substream(seq), seq, nowNs);
         }
         if (epoch >= 0 && piece.epoch() < epoch) {
