@@ -26,7 +26,6 @@ public final class EngineCounters {
     long reserveAdmitted;
     long reserveTurnsEnded;
     long reserveHandedBack;
-    long unwantedPushesStopped;
     long neighboursReplacedByStronger;
     long rootsReplaced;
     long rootsDropped;
@@ -37,8 +36,6 @@ public final class EngineCounters {
     public long reserveTurnsEnded() { return reserveTurnsEnded; }
     /** @return viewer: reserve slots handed back after a hold, to see whether neighbours keep the tree fed */
     public long reserveHandedBack() { return reserveHandedBack; }
-    /** @return unsubscribes sent to a neighbour that pushed pieces this node neither asked for nor takes from it */
-    public long unwantedPushesStopped() { return unwantedPushesStopped; }
     /** @return broadcaster: neighbours holding no slot let go for a newcomer that uploads at least twice as much */
     public long neighboursReplacedByStronger() { return neighboursReplacedByStronger; }
     /** @return broadcaster: tree roots that made way for a neighbour forwarding that tree with clearly more upload */

@@ -51,7 +51,6 @@ final class Peer {
     int reserveMask;
     long reserveSinceNs;
     long reserveLeftNs = Long.MIN_VALUE; // when it last gave up its last reserve slot
-    long[] unwantedQuietUntilNs; // per substream: not told again to stop pushing there before this (null: never told)
     long lastReserveNs;
     int reserveOpen;
 
@@ -110,16 +109,6 @@ final class Peer {
     }
 
     /** Forgets a request (answered); @return whether it was outstanding. */
-    /** @return whether this node asked it for {@code seq} and is still waiting */
-    boolean requested(long seq) {
-        for (int i = 0; i < outstanding; i++) {
-            if (reqSeq[i] == seq) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     boolean removeRequest(long seq) {
         for (int i = 0; i < outstanding; i++) {
             if (reqSeq[i] == seq) {

@@ -1185,9 +1185,6 @@ public final class PeerEngine {
 
     private void onPiece(Peer from, Piece piece, long nowNs) {
         long seq = piece.seq();
-        if (!isBroadcaster && !piece.isEndOfStream()) {
-            stopUnwantedPushes(from, substream(seq), seq, nowNs);
-        }
         if (epoch >= 0 && piece.epoch() < epoch) {
             reject(piece, RejectReason.STALE_EPOCH);
             return;
@@ -1256,28 +1253,6 @@ public final class PeerEngine {
             pushToChildren(piece, from);
         }
         advancePlayback(nowNs);
-    }
-
-    /**
-     * A piece this node neither asked {@code from} for nor takes from it as its parent in k: {@code from} pushes to
-     * it as to a child, say because an unsubscribe was lost, or a subscribe was accepted that this node no longer
-     * counts, and would spend that upload (the broadcaster: a reserve slot) for good. Tells it, at most once a
-     * second per tree; a peer that holds no child slot for this node ignores the unsubscribe.
-     */
-    private void stopUnwantedPushes(Peer from, int k, long seq, long nowNs) {
-        if ((from.parentMask & (1 << k)) != 0 || (from.pendingMask & (1 << k)) != 0 || from.requested(seq)) {
-            return;
-        }
-        if (from.unwantedQuietUntilNs == null) {
-            from.unwantedQuietUntilNs = new long[substreams];
-            Arrays.fill(from.unwantedQuietUntilNs, Long.MIN_VALUE);
-        }
-        if (nowNs < from.unwantedQuietUntilNs[k]) {
-            return;
-        }
-        from.unwantedQuietUntilNs[k] = nowNs + 1_000_000_000L;
-        counters.unwantedPushesStopped++;
-        unsubscribe(from, k);
     }
 
     private RejectReason windowCheck(long seq) {
@@ -2225,10 +2200,6 @@ public final class PeerEngine {
         } else if (!r.getAccepted() && parent[k] == p) {
             p.rejectedUntilNs[k] = nowNs + REJECT_BACKOFF_NS;
             clearParent(k, nowNs); // evicted by the parent
-        } else if (r.getAccepted() && parent[k] != p) {
-            // Accepted after this node stopped waiting (SUBSCRIBE_TIMEOUT_NS): the peer now holds a slot for it and
-            // pushes to it, the broadcaster from its reserve, for good unless told. Give the slot back.
-            unsubscribe(p, k);
         }
     }
 
