@@ -247,10 +247,14 @@ final class CandidatePool {
         if (b < 0) {
             return v6[r];
         }
-        int ip = (int) (b >>> 16);
+        return new InetSocketAddress(v4Address((int) (b >>> 16)), (int) (b & 0xFFFF));
+    }
+
+    /** @return the IPv4 address whose four bytes {@code ip} holds, first byte highest */
+    static InetAddress v4Address(int ip) {
         try {
-            return new InetSocketAddress(InetAddress.getByAddress(new byte[] {
-                (byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip}), (int) (b & 0xFFFF));
+            return InetAddress.getByAddress(
+                    new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
         } catch (UnknownHostException e) {
             throw new IllegalStateException("four bytes are always an IPv4 address", e);
         }
@@ -578,29 +582,12 @@ final class CandidatePool {
      */
     void chooseForExchange(List<InetSocketAddress> connected, InetSocketAddress exclude, int max, long nowNs,
                            ExchangeSink out) {
-        int[] chosen = new int[max];            // positions; -1: a peer's address the pool does not hold
-        InetSocketAddress[] notHeld = new InetSocketAddress[max];
-        long[] subnets = new long[max];         // the subnets chosen so far, with their counts
-        int[] perChosenSubnet = new int[max];
-        int subnetCount = 0;
-        int n = 0;
+        Chosen chosen = new Chosen(max);
         for (InetSocketAddress a : connected) {
-            if (n >= max) {
+            if (chosen.n >= max) {
                 break;
             }
-            int r = find(a);
-            long subnet = subnetOf(a.getAddress());
-            int at = indexOf(subnets, subnetCount, subnet);
-            if ((at >= 0 && perChosenSubnet[at] >= cfg.maxPerSubnet()) || isChosen(chosen, notHeld, n, r, a)) {
-                continue;
-            }
-            if (at < 0) {
-                at = subnetCount++;
-                subnets[at] = subnet;
-            }
-            perChosenSubnet[at]++;
-            chosen[n] = r;
-            notHeld[n++] = r < 0 ? a : null;
+            chosen.take(find(a), a, subnetOf(a.getAddress()));
         }
         int excluded = exclude == null ? -1 : find(exclude);
         int[] recent = new int[size];
@@ -611,26 +598,16 @@ final class CandidatePool {
                 recent[m++] = r;
             }
         }
-        while (n < max && m > 0) {
+        while (chosen.n < max && m > 0) {
             int i = random.nextInt(m);
             int r = recent[i];
             recent[i] = recent[--m];
-            long subnet = subnetAt(r);
-            int at = indexOf(subnets, subnetCount, subnet);
-            if ((at >= 0 && perChosenSubnet[at] >= cfg.maxPerSubnet()) || isChosen(chosen, notHeld, n, r, null)) {
-                continue;
-            }
-            if (at < 0) {
-                at = subnetCount++;
-                subnets[at] = subnet;
-            }
-            perChosenSubnet[at]++;
-            chosen[n++] = r;
+            chosen.take(r, null, subnetAt(r));
         }
-        for (int i = 0; i < n; i++) {
-            int r = chosen[i];
+        for (int i = 0; i < chosen.n; i++) {
+            int r = chosen.positions[i];
             if (r < 0) {
-                InetSocketAddress a = notHeld[i];
+                InetSocketAddress a = chosen.notHeld[i];
                 if (a.getAddress() instanceof Inet4Address) {
                     out.addV4(a.getAddress().hashCode(), a.getPort(), -1); // Inet4Address's hash is its address
                 } else {
@@ -644,23 +621,32 @@ final class CandidatePool {
         }
     }
 
-    private static int indexOf(long[] keys, int n, long key) {
-        for (int i = 0; i < n; i++) {
-            if (keys[i] == key) {
-                return i;
-            }
-        }
-        return -1;
-    }
+    /** The addresses one peer exchange has taken so far, by position (-1: a peer's address not held), per subnet. */
+    private final class Chosen {
+        final int[] positions;
+        final InetSocketAddress[] notHeld;
+        final LongCounts perSubnet = newSubnetCounts();
+        int n;
 
-    /** Whether position r (or, not held, address a) is among the first n chosen. */
-    private static boolean isChosen(int[] chosen, InetSocketAddress[] notHeld, int n, int r, InetSocketAddress a) {
-        for (int i = 0; i < n; i++) {
-            if (r >= 0 ? chosen[i] == r : chosen[i] < 0 && notHeld[i].equals(a)) {
-                return true;
-            }
+        Chosen(int max) {
+            positions = new int[max];
+            notHeld = new InetSocketAddress[max];
         }
-        return false;
+
+        /** Takes position r (or, not held, address a) unless its subnet is at the cap or it was taken already. */
+        void take(int r, InetSocketAddress a, long subnet) {
+            if (perSubnet.get(subnet) >= cfg.maxPerSubnet()) {
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                if (r >= 0 ? positions[i] == r : positions[i] < 0 && notHeld[i].equals(a)) {
+                    return;
+                }
+            }
+            perSubnet.add(subnet, 1);
+            positions[n] = r;
+            notHeld[n++] = r < 0 ? a : null;
+        }
     }
 
     /** @return how many addresses one source holds (tests) */

@@ -1164,14 +1164,8 @@ public final class PeerEngine {
             return;
         }
         if (!banned.isEmpty()) {
-            try {
-                InetAddress address = InetAddress.getByAddress(
-                        new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
-                offerCandidate(new InetSocketAddress(address, port), from, fromLoopback, primaryHint(primarySaid),
-                        from.broadcaster, nowNs);
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException("four bytes are always an IPv4 address", e);
-            }
+            offerCandidate(new InetSocketAddress(CandidatePool.v4Address(ip), port), from, fromLoopback,
+                    primaryHint(primarySaid), from.broadcaster, nowNs);
             return;
         }
         long bits = CandidatePool.v4Bits(ip, port);

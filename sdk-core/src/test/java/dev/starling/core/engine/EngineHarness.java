@@ -15,6 +15,7 @@ import dev.starling.core.wire.proto.Control;
 import dev.starling.core.wire.proto.Handshake;
 import dev.starling.core.wire.proto.Subscribe;
 import dev.starling.core.wire.proto.SubscribeReply;
+import dev.starling.core.wire.proto.Unsubscribe;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,6 +114,11 @@ final class EngineHarness implements EngineOutput {
     void subscribe(long peer, int k, boolean lastResort, long nowNs) {
         control(peer, Control.newBuilder().setSubscribe(
                 Subscribe.newBuilder().setSubstream(k).setLastResort(lastResort)).build(), nowNs);
+    }
+
+    /** Delivers an unsubscribe from substream k from a peer. */
+    void unsubscribe(long peer, int k, long nowNs) {
+        control(peer, Control.newBuilder().setUnsubscribe(Unsubscribe.newBuilder().setSubstream(k)).build(), nowNs);
     }
 
     /** The last subscribe reply sent to a peer. */

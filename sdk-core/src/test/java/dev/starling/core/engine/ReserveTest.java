@@ -50,8 +50,7 @@ class ReserveTest {
         assertThat(b.lastReply(22).getAccepted()).as("two reserve slots, both taken").isFalse();
         assertThat(b.engine.counters().reserveAdmitted()).isEqualTo(2);
         // An unsubscribe gives the slot back.
-        b.control(21, Control.newBuilder().setUnsubscribe(
-                dev.starling.core.wire.proto.Unsubscribe.newBuilder().setSubstream(2)).build(), 2 * S);
+        b.unsubscribe(21, 2, 2 * S);
         b.subscribe(22, 3, true, 2 * S);
         assertThat(b.lastReply(22).getReserve()).isTrue();
     }
@@ -131,16 +130,14 @@ class ReserveTest {
         assertThat(b.lastReply(20).getReserve()).isTrue();
         // A holder that gives its slot back and takes it again at once (as a liar would, every few seconds) keeps
         // the turn it started at 1 s, which is over at 11 s.
-        b.control(20, Control.newBuilder().setUnsubscribe(
-                dev.starling.core.wire.proto.Unsubscribe.newBuilder().setSubstream(3)).build(), 9 * S);
+        b.unsubscribe(20, 3, 9 * S);
         b.subscribe(20, 3, true, 9 * S);
         assertThat(b.lastReply(20).getReserve()).isTrue();
         b.subscribe(21, 3, true, 11 * S);
         assertThat(b.lastReply(21).getReserve()).as("the holder's turn began at 1 s, not 9 s").isTrue();
         assertThat(b.lastReply(20).getAccepted()).isFalse();
         // One that stayed away a whole turn starts afresh.
-        b.control(21, Control.newBuilder().setUnsubscribe(
-                dev.starling.core.wire.proto.Unsubscribe.newBuilder().setSubstream(3)).build(), 12 * S);
+        b.unsubscribe(21, 3, 12 * S);
         b.subscribe(21, 3, true, 23 * S);
         assertThat(b.lastReply(21).getReserve()).isTrue();
         b.subscribe(20, 3, true, 30 * S);
