@@ -29,6 +29,7 @@ public final class EngineCounters {
     long neighboursReplacedByStronger;
     long rootsReplaced;
     long rootsDropped;
+    long reserveSlotsReclaimed;
 
     /** @return broadcaster: reserve slots given to viewers that found no room among their neighbours */
     public long reserveAdmitted() { return reserveAdmitted; }
@@ -42,6 +43,8 @@ public final class EngineCounters {
     public long rootsReplaced() { return rootsReplaced; }
     /** @return broadcaster: tree roots dropped, and barred from rooting for ten minutes, because their tree did not deliver */
     public long rootsDropped() { return rootsDropped; }
+    /** @return broadcaster: reserve slots taken back because the holder's buffer maps showed a parent elsewhere */
+    public long reserveSlotsReclaimed() { return reserveSlotsReclaimed; }
     /** @return neighbours let go to make room for a parent in a tree where the node had none */
     public long peersRotated() { return peersRotated; }
     /** @return payload bytes uploaded */

@@ -193,6 +193,7 @@ public final class PeerEngine {
     private static final long RESERVE_TURN_NS = 10_000_000_000L;
     private static final long RESERVE_IDLE_NS = 5_000_000_000L;
     private static final int MAX_RESERVE_SLOTS = 65_536;
+    private static final long STRAY_CHILD_NS = 3_000_000_000L;
 
     private final ChannelId channel;
     private final byte[] channelKey;
@@ -1818,6 +1819,9 @@ public final class PeerEngine {
             int d = bm.getDepth(k); // uint32: from 2^31 up it reads negative, and counts as detached too
             p.depth[k] = d < 0 || d > DETACHED ? DETACHED : d;
         }
+        if (p.reserveMask != 0) {
+            reclaimStrayReserveSlots(p, nowNs);
+        }
         if (bm.getEpoch() == epoch && offsetKnown && bm.getBroadcasterNowUs() > 0 && !isBroadcaster) {
             // A neighbour's estimate of the broadcaster's clock, one link behind the truth at most: it tightens
             // our deadlines. Unauthenticated, so it may never run more than a second past the newest piece we
@@ -1995,6 +1999,42 @@ public final class PeerEngine {
         }
         childCount--;
         childrenPerSubstream[k]--;
+    }
+
+    /**
+     * Broadcaster: takes back the reserve slots of a viewer whose buffer maps have shown, for STRAY_CHILD_NS, a
+     * depth other than 1 there: it takes that tree from someone else (its unsubscribe was lost) or never heard the
+     * acceptance (the reply was lost and its request timed out), and discards every piece the slot pushes.
+     * Subscriptions are soft state, and without this one lost frame (0.5% in the simulator) kept a slot for good:
+     * 0.74 copies of the stream at 10,000 viewers, seed 2. The grace covers maps a round trip old. Viewers keep
+     * such children (tried: releasing them too raised the broadcaster's share at seed 1 from 1.372 to 1.510).
+     */
+    private void reclaimStrayReserveSlots(Peer p, long nowNs) {
+        int stray = 0;
+        for (int m = p.reserveMask; m != 0; m &= m - 1) {
+            int k = Integer.numberOfTrailingZeros(m);
+            if (p.depth[k] != 1) {
+                stray |= 1 << k;
+            }
+        }
+        if (stray == 0) {
+            p.strayMask = 0;
+            return;
+        }
+        if (p.strayMask == 0) {
+            p.straySinceNs = nowNs;
+        }
+        p.strayMask = stray;
+        if (nowNs - p.straySinceNs < STRAY_CHILD_NS) {
+            return;
+        }
+        for (int m = stray; m != 0; m &= m - 1) {
+            int k = Integer.numberOfTrailingZeros(m);
+            removeChild(p, k, nowNs);
+            replySubscribe(p, k, false); // ignored unless it is, after all, fed by us there: then it looks elsewhere
+            counters.reserveSlotsReclaimed++;
+        }
+        p.strayMask = 0;
     }
 
     /**

@@ -145,6 +145,45 @@ class ReserveTest {
     }
 
     @Test
+    void aReserveSlotWhoseHolderShowsAParentElsewhereIsTakenBackAfterThreeSeconds() {
+        EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS); // one reserve slot
+        fillRoots(b);
+        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
+        b.connectPeer(21, addr(21), true, false, 0, CONTRIBUTOR_BPS, 2);
+        b.subscribe(20, 3, true, S);
+        assertThat(b.lastReply(20).getReserve()).isTrue();
+        b.control(20, depths(1, 1, 1, 1), S + S / 10);
+        // It moved to a neighbour at depth 6 and its unsubscribe was lost: its maps now say depth 7 in tree 3.
+        for (long t = 2 * S; t < 5 * S; t += 400_000_000L) {
+            b.control(20, depths(1, 1, 1, 7), t);
+        }
+        assertThat(b.engine.counters().reserveSlotsReclaimed()).as("2.8 s of such maps: within the grace").isZero();
+        b.control(20, depths(1, 1, 1, 7), 5 * S);
+        assertThat(b.engine.counters().reserveSlotsReclaimed()).isEqualTo(1);
+        SubscribeReply toHolder = b.lastReply(20);
+        assertThat(toHolder.getAccepted()).isFalse();
+        assertThat(toHolder.getSubstream()).isEqualTo(3);
+        b.subscribe(21, 3, true, 6 * S);
+        assertThat(b.lastReply(21).getReserve()).as("the slot is free again, in the holder's turn").isTrue();
+    }
+
+    @Test
+    void aReserveHolderWhoseMapsLagBehindKeepsItsSlot() {
+        EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS);
+        fillRoots(b);
+        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
+        b.subscribe(20, 3, true, S);
+        // Maps from before the acceptance (detached), then one at depth 1, then a stale one again: never three
+        // seconds in a row off depth 1.
+        for (long t = S; t < 20 * S; t += 400_000_000L) {
+            boolean onTime = (t / 400_000_000L) % 7 == 0;
+            b.control(20, depths(1, 1, 1, onTime ? 1 : PeerEngine.DETACHED), t);
+        }
+        assertThat(b.engine.counters().reserveSlotsReclaimed()).isZero();
+        assertThat(b.sentTo(20)).noneMatch(c -> c.hasSubscribeReply() && !c.getSubscribeReply().getAccepted());
+    }
+
+    @Test
     void aViewerAsksTheReserveOnlyAfterTreesHadTimeToFormAndOnlyForATreeWhosePiecesAreLost() {
         EngineHarness v = new EngineHarness(keys);
         PieceSigner signer = new PieceSigner(keys);
@@ -336,5 +375,13 @@ class ReserveTest {
 
     private static InetSocketAddress addr(int i) {
         return new InetSocketAddress("198.51.100." + i, 7000);
+    }
+
+    private static Control depths(int... depths) {
+        BufferMap.Builder m = BufferMap.newBuilder().setEpoch(1);
+        for (int d : depths) {
+            m.addDepth(d);
+        }
+        return Control.newBuilder().setBufferMap(m).build();
     }
 }
