@@ -1991,6 +1991,7 @@ public final class PeerEngine {
         p.childMask &= ~bit;
         if ((p.reserveMask & bit) != 0) {
             p.reserveMask &= ~bit;
+            p.strayMask &= ~bit; // a slot it gets again later starts with a clean record
             reserveChildren--;
             if (p.reserveMask == 0) {
                 p.reserveLeftNs = nowNs;

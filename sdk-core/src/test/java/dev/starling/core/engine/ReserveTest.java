@@ -184,6 +184,21 @@ class ReserveTest {
     }
 
     @Test
+    void aSlotGrantedAgainStartsWithACleanRecord() {
+        EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS);
+        fillRoots(b);
+        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
+        b.subscribe(20, 3, true, S);
+        b.control(20, depths(1, 1, 1, 7), 2 * S);
+        b.control(20, depths(1, 1, 1, 7), 4 * S);
+        b.unsubscribe(20, 3, 4 * S + S / 2); // gave the slot back in time, its maps still off depth 1
+        b.subscribe(20, 3, true, 20 * S);
+        assertThat(b.lastReply(20).getReserve()).isTrue();
+        b.control(20, depths(1, 1, 1, PeerEngine.DETACHED), 20 * S + S / 10); // sent before it heard the grant
+        assertThat(b.engine.counters().reserveSlotsReclaimed()).as("18 s since the old record began").isZero();
+    }
+
+    @Test
     void aViewerAsksTheReserveOnlyAfterTreesHadTimeToFormAndOnlyForATreeWhosePiecesAreLost() {
         EngineHarness v = new EngineHarness(keys);
         PieceSigner signer = new PieceSigner(keys);
