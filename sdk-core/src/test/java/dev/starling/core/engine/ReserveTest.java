@@ -199,6 +199,50 @@ class ReserveTest {
     }
 
     @Test
+    void withNoRoomAroundAViewerFirstAsksAFullForwarderThatItFeeds() {
+        EngineHarness v = new EngineHarness(keys);
+        PieceSigner signer = new PieceSigner(keys);
+        int own = v.engine.primarySubstream();
+        int k = (own + 1) % 4;
+        v.connectPeer(5, addr(5), false, true, 0, 0, 0); // the broadcaster, its roots full, its reserve open
+        v.control(5, broadcasterMap(0xF), 0);
+        for (int seq = 0; seq < 5; seq++) {
+            piece(v, signer, seq, 0, 0);
+        }
+        v.connectPeer(6, addr(6), true, false, 0, CONTRIBUTOR_BPS, k); // forwards k, and takes our own tree from us
+        v.subscribe(6, own, false, 0);
+        assertThat(v.lastReply(6).getAccepted()).isTrue();
+        v.connectPeer(7, addr(7), true, false, 0, CONTRIBUTOR_BPS, k); // forwards k; we feed it nothing
+        Control full = Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1)
+                .addAllDepth(List.of(1, 1, 1, 1))).build();
+        for (long t = 0; t <= S; t += S / 4) {
+            v.control(6, full, t);
+            v.control(7, full, t);
+            v.engine.onTimer(t);
+        }
+        assertThat(subscribesFor(v, 6, k)).as("neither offers room in k; the one we feed is asked").isNotEmpty();
+        assertThat(subscribesFor(v, 7, k)).isEmpty();
+        // It turns us down each time: past the join gate, with pieces of k lost, the reserve is the last resort.
+        Control no = Control.newBuilder().setSubscribeReply(SubscribeReply.newBuilder().setSubstream(k)
+                .setAccepted(false)).build();
+        int asked = subscribesFor(v, 6, k).size();
+        for (long t = S; t < 13 * S; t += S / 4) {
+            if (subscribesFor(v, 6, k).size() > asked) {
+                asked = subscribesFor(v, 6, k).size();
+                v.control(6, no, t);
+            }
+            v.control(6, full, t);
+            v.control(7, full, t);
+            if (t == 12 * S) {
+                piece(v, signer, 8 + k, t - 3_500_000_000L, t); // a piece of k too late to play
+            }
+            v.engine.onTimer(t);
+        }
+        assertThat(lastResortSubscribes(v)).extracting(Subscribe::getSubstream).contains(k);
+        assertThat(subscribesFor(v, 7, k)).isEmpty();
+    }
+
+    @Test
     void aViewerAsksTheReserveOnlyAfterTreesHadTimeToFormAndOnlyForATreeWhosePiecesAreLost() {
         EngineHarness v = new EngineHarness(keys);
         PieceSigner signer = new PieceSigner(keys);
@@ -386,6 +430,11 @@ class ReserveTest {
     private static List<Subscribe> lastResortSubscribes(EngineHarness h) {
         return h.sentTo(5).stream().filter(Control::hasSubscribe).map(Control::getSubscribe)
                 .filter(Subscribe::getLastResort).toList();
+    }
+
+    private static List<Subscribe> subscribesFor(EngineHarness h, long peer, int k) {
+        return h.sentTo(peer).stream().filter(Control::hasSubscribe).map(Control::getSubscribe)
+                .filter(sub -> sub.getSubstream() == k).toList();
     }
 
     private static InetSocketAddress addr(int i) {
