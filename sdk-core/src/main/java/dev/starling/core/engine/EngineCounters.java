@@ -43,7 +43,7 @@ public final class EngineCounters {
     public long rootsReplaced() { return rootsReplaced; }
     /** @return broadcaster: tree roots dropped, and barred from rooting for ten minutes, because their tree did not deliver */
     public long rootsDropped() { return rootsDropped; }
-    /** @return broadcaster: reserve slots taken back because the holder's buffer maps showed a parent elsewhere */
+    /** @return broadcaster: reserve slots taken back because the holder's maps showed a depth other than 1 there for 3 s */
     public long reserveSlotsReclaimed() { return reserveSlotsReclaimed; }
     /** @return neighbours let go to make room for a parent in a tree where the node had none */
     public long peersRotated() { return peersRotated; }

@@ -38,8 +38,8 @@ final class Peer {
     long[] pendingSinceNs;
     long[] rejectedUntilNs;
     long childSinceNs;
-    int strayMask;        // broadcaster: reserve slots where its maps show a depth other than 1, since straySinceNs
-    long straySinceNs;
+    int strayMask;        // broadcaster: reserve slots where its maps show a depth other than 1, each since straySinceNs[k]
+    long[] straySinceNs;  // allocated for reserve holders only
     int handingOverMask;     // broadcaster: trees in which it made way as root and is still fed until handingOverUntilNs
     long handingOverUntilNs;
     long rootBarredUntilNs; // broadcaster: not made a tree root before this (a tree it rooted did not deliver)

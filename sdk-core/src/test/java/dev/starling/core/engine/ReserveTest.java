@@ -168,6 +168,25 @@ class ReserveTest {
     }
 
     @Test
+    void eachReserveSlotOfOneHolderHasItsOwnGrace() {
+        EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS); // two reserve slots
+        fillRoots(b);
+        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
+        b.subscribe(20, 3, true, S);
+        b.control(20, depths(1, 1, 1, 7), 2 * S); // tree 3 from elsewhere since 2 s
+        b.subscribe(20, 2, true, 4 * S + S * 9 / 10);
+        assertThat(b.lastReply(20).getReserve()).isTrue();
+        // Sent before it heard the grant in tree 2: detached there, still depth 7 in tree 3.
+        b.control(20, depths(1, 1, PeerEngine.DETACHED, 7), 5 * S);
+        assertThat(b.engine.counters().reserveSlotsReclaimed()).as("tree 3 only").isEqualTo(1);
+        assertThat(b.lastReply(20).getSubstream()).isEqualTo(3);
+        for (long t = 5 * S + S / 5; t < 10 * S; t += 400_000_000L) {
+            b.control(20, depths(1, 1, 1, PeerEngine.DETACHED), t);
+        }
+        assertThat(b.engine.counters().reserveSlotsReclaimed()).as("tree 2 at depth 1 keeps its slot").isEqualTo(1);
+    }
+
+    @Test
     void aReserveHolderWhoseMapsLagBehindKeepsItsSlot() {
         EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS);
         fillRoots(b);
