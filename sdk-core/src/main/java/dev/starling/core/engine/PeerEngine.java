@@ -2329,9 +2329,7 @@ public final class PeerEngine {
             if (best == null) {
                 Peer fed = cur == null ? fullForwarderItFeeds(k, deepestSafe, nowNs) : null;
                 if (fed != null) {
-                    fed.pendingMask |= 1 << k;
-                    fed.pendingSinceNs[k] = nowNs;
-                    sendControl(fed, Control.newBuilder().setSubscribe(Subscribe.newBuilder().setSubstream(k)).build());
+                    subscribe(fed, k, Subscribe.newBuilder(), nowNs);
                 } else if (cur == null) {
                     askReserve(k, nowNs);
                 }
@@ -2341,13 +2339,17 @@ public final class PeerEngine {
             // broadcaster's reserve to any neighbour with room. Under a parent cut off from the tree, it asks as
             // one without a parent would (it may take a leaf's place), but keeps the parent until then.
             if (cur == null || best.depth[k] + 1 < cur.depth[k] || (onReserveIn(k) && !best.broadcaster)) {
-                best.pendingMask |= 1 << k;
-                best.pendingSinceNs[k] = nowNs;
-                sendControl(best, Control.newBuilder().setSubscribe(
-                        Subscribe.newBuilder().setSubstream(k)
-                                .setSwitching(cur != null && cur.depth[k] < MAX_DEPTH)).build());
+                boolean switching = cur != null && cur.depth[k] < MAX_DEPTH;
+                subscribe(best, k, Subscribe.newBuilder().setSwitching(switching), nowNs);
             }
         }
+    }
+
+    /** Asks q to be this node's parent in k; the answer, or SUBSCRIBE_TIMEOUT_NS without one, ends the wait. */
+    private void subscribe(Peer q, int k, Subscribe.Builder request, long nowNs) {
+        q.pendingMask |= 1 << k;
+        q.pendingSinceNs[k] = nowNs;
+        sendControl(q, Control.newBuilder().setSubscribe(request.setSubstream(k)).build());
     }
 
     /**
@@ -2382,10 +2384,7 @@ public final class PeerEngine {
         }
         for (Peer b : peers) {
             if (b.broadcaster && b.handshaken && (b.reserveOpen & (1 << k)) != 0 && b.rejectedUntilNs[k] <= nowNs) {
-                b.pendingMask |= 1 << k;
-                b.pendingSinceNs[k] = nowNs;
-                sendControl(b, Control.newBuilder().setSubscribe(
-                        Subscribe.newBuilder().setSubstream(k).setLastResort(true)).build());
+                subscribe(b, k, Subscribe.newBuilder().setLastResort(true), nowNs);
                 return;
             }
         }

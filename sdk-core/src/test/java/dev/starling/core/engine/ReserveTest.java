@@ -104,12 +104,8 @@ class ReserveTest {
 
     @Test
     void aFullReserveTakesTurnsTheLongestHolderMakesWayAfterTenSeconds() {
-        EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS); // one reserve slot
-        fillRoots(b);
-        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
-        b.connectPeer(21, addr(21), true, false, 0, CONTRIBUTOR_BPS, 2);
-        b.subscribe(20, 3, true, S);
-        assertThat(b.lastReply(20).getReserve()).isTrue();
+        EngineHarness b = broadcasterWithReserveHolder(7 * SUBSTREAM_BPS); // one reserve slot
+        b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
         b.subscribe(21, 3, true, 5 * S);
         assertThat(b.lastReply(21).getAccepted()).as("the holder's turn is not over").isFalse();
         b.subscribe(21, 3, true, 11 * S);
@@ -122,12 +118,8 @@ class ReserveTest {
 
     @Test
     void unsubscribingAndSubscribingAgainDoesNotStartAFreshTurn() {
-        EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS); // one reserve slot
-        fillRoots(b);
-        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
-        b.connectPeer(21, addr(21), true, false, 0, CONTRIBUTOR_BPS, 2);
-        b.subscribe(20, 3, true, S);
-        assertThat(b.lastReply(20).getReserve()).isTrue();
+        EngineHarness b = broadcasterWithReserveHolder(7 * SUBSTREAM_BPS); // one reserve slot
+        b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
         // A holder that gives its slot back and takes it again at once (as a liar would, every few seconds) keeps
         // the turn it started at 1 s, which is over at 11 s.
         b.unsubscribe(20, 3, 9 * S);
@@ -146,12 +138,8 @@ class ReserveTest {
 
     @Test
     void aReserveSlotWhoseHolderShowsAParentElsewhereIsTakenBackAfterThreeSeconds() {
-        EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS); // one reserve slot
-        fillRoots(b);
-        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
-        b.connectPeer(21, addr(21), true, false, 0, CONTRIBUTOR_BPS, 2);
-        b.subscribe(20, 3, true, S);
-        assertThat(b.lastReply(20).getReserve()).isTrue();
+        EngineHarness b = broadcasterWithReserveHolder(7 * SUBSTREAM_BPS); // one reserve slot
+        b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
         b.control(20, depths(1, 1, 1, 1), S + S / 10);
         // It moved to a neighbour at depth 6 and its unsubscribe was lost: its maps now say depth 7 in tree 3.
         for (long t = 2 * S; t < 5 * S; t += 400_000_000L) {
@@ -169,10 +157,7 @@ class ReserveTest {
 
     @Test
     void eachReserveSlotOfOneHolderHasItsOwnGrace() {
-        EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS); // two reserve slots
-        fillRoots(b);
-        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
-        b.subscribe(20, 3, true, S);
+        EngineHarness b = broadcasterWithReserveHolder(8 * SUBSTREAM_BPS); // two reserve slots
         b.control(20, depths(1, 1, 1, 7), 2 * S); // tree 3 from elsewhere since 2 s
         b.subscribe(20, 2, true, 4 * S + S * 9 / 10);
         assertThat(b.lastReply(20).getReserve()).isTrue();
@@ -188,10 +173,7 @@ class ReserveTest {
 
     @Test
     void aReserveHolderWhoseMapsLagBehindKeepsItsSlot() {
-        EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS);
-        fillRoots(b);
-        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
-        b.subscribe(20, 3, true, S);
+        EngineHarness b = broadcasterWithReserveHolder(7 * SUBSTREAM_BPS);
         // Maps from before the acceptance (detached), then one at depth 1, then a stale one again: never three
         // seconds in a row off depth 1.
         for (long t = S; t < 20 * S; t += 400_000_000L) {
@@ -204,10 +186,7 @@ class ReserveTest {
 
     @Test
     void aSlotGrantedAgainStartsWithACleanRecord() {
-        EngineHarness b = EngineHarness.broadcaster(keys, 7 * SUBSTREAM_BPS);
-        fillRoots(b);
-        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
-        b.subscribe(20, 3, true, S);
+        EngineHarness b = broadcasterWithReserveHolder(7 * SUBSTREAM_BPS);
         b.control(20, depths(1, 1, 1, 7), 2 * S);
         b.control(20, depths(1, 1, 1, 7), 4 * S);
         b.unsubscribe(20, 3, 4 * S + S / 2); // gave the slot back in time, its maps still off depth 1
@@ -432,6 +411,16 @@ class ReserveTest {
         v.subscribe(32, other, false, S);
         assertThat(v.lastReply(32).getAccepted()).isTrue();
         assertThat(v.lastReply(30).getAccepted()).as("the rider lost its slot").isFalse();
+    }
+
+    /** A broadcaster with this upload, its four roots taken, and viewer 20 holding a reserve slot in tree 3 since 1 s. */
+    private EngineHarness broadcasterWithReserveHolder(long uploadBps) {
+        EngineHarness b = EngineHarness.broadcaster(keys, uploadBps);
+        fillRoots(b);
+        b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
+        b.subscribe(20, 3, true, S);
+        assertThat(b.lastReply(20).getReserve()).isTrue();
+        return b;
     }
 
     private static void fillRoots(EngineHarness b) {
