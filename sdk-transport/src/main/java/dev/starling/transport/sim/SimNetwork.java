@@ -10,8 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A virtual-time network: nodes with an upload bandwidth (serialisation delay) and an access latency, links that
@@ -23,17 +22,24 @@ import java.util.concurrent.CyclicBarrier;
  * configured range, so link latencies span the range and need no per-pair storage. Frames on one link keep
  * their order (departures are serialised per node and a link's latency is fixed).
  *
- * <p><b>Lanes.</b> Each node belongs to one of {@code lanes} event queues, and the lanes run on as many threads in
+ * <p><b>Lanes.</b> Each node belongs to one of several event queues (lanes), and the lanes advance together in
  * windows as long as the shortest one-way latency: whatever a node does to another arrives at least that much
- * later, so no lane can affect another within a window (conservative parallel simulation). An event's place in
- * the order is its time, then the node that scheduled it, then that node's own count, so the order at every node,
- * and with it every result, is the same whatever the number of lanes. Events scheduled from outside any node
- * (joins, the encoder's clock in {@link SwarmSimulation}) run on the calling thread between windows, before node
- * events of the same time.
+ * later, so no lane can affect another within a window (conservative parallel simulation). Within a window the
+ * threads take lanes in turn until none is left, so a thread whose lanes had less to do takes more of them
+ * (with one lane per thread, the faster one waited for the other at the end of each window). An event's place
+ * in the order is its time, then the node that scheduled it, then that node's own count, so the order at every
+ * node, and with it every result, is the same whatever the number of lanes or threads. Events scheduled from
+ * outside any node (joins, the encoder's clock in {@link SwarmSimulation}) run on the calling thread between
+ * windows, before node events of the same time.
  */
 public final class SimNetwork {
     /** Origin bits in an event's sequence: the scheduling node's index above, its own count below. */
     private static final int ORIGIN_SHIFT = 40;
+    /**
+     * Lanes per thread: enough that the threads end a window within a small share of it of each other, few enough
+     * that handing events between lanes stays cheap.
+     */
+    private static final int LANES_PER_THREAD = 8;
 
     private final SplittableRandom random;
     private final Map<InetSocketAddress, SimTransport> listeners = new HashMap<>();
@@ -47,6 +53,12 @@ public final class SimNetwork {
     private long[] originCounts = new long[64]; // per host (0: outside any node), touched only by its own lane
     private int nextHost = 1;
     private Lane mainCurrent;
+    private final int threads;
+    private final AtomicInteger nextLane = new AtomicInteger();
+    /** Windows begun; its parity picks the outboxes that lanes fill in this window (they empty the other). */
+    private long window = 1;
+    /** The earliest event handed between lanes in the last window and not yet in its lane's queue. */
+    private long pendingMinNs = Long.MAX_VALUE;
     private volatile Throwable laneFailure;
 
     /** One event. */
@@ -68,11 +80,16 @@ public final class SimNetwork {
         }
     }
 
-    /** An event queue, its clock, and what it scheduled for other lanes during a window. */
+    /**
+     * An event queue, its clock, and what it scheduled for other lanes during a window: in {@code outbox[w & 1][j]}
+     * in window w for lane j, which takes them at the start of window w + 1 (the serial lane, {@code j} = the
+     * number of lanes, at the end of window w), while this lane fills the other parity.
+     */
     private static final class Lane {
         final int index;
         final EventHeap queue = new EventHeap();
-        final List<List<Event>> outbox = new ArrayList<>();
+        final List<List<List<Event>>> outbox = List.of(new ArrayList<>(), new ArrayList<>());
+        long postedMinNs = Long.MAX_VALUE; // earliest event put in another lane's outbox this window
         final List<SimTransport> toUnlisten = new ArrayList<>();
         SharedHeader lastHeader; // a node sends one buffer map to all its neighbours in one event
         long nowNs;
@@ -84,13 +101,12 @@ public final class SimNetwork {
         }
     }
 
-    /** A thread that runs one lane. */
+    /** A thread that runs lanes besides the calling one; {@code lane} is the one it runs now. */
     private static final class LaneThread extends Thread {
-        final Lane lane;
+        Lane lane;
 
-        LaneThread(Lane lane, Runnable body) {
-            super(body, "sim-lane-" + lane.index);
-            this.lane = lane;
+        LaneThread(int index, Runnable body) {
+            super(body, "sim-lane-" + index);
             setDaemon(true);
         }
     }
@@ -128,15 +144,18 @@ public final class SimNetwork {
         this.loss = loss;
         // The shortest one-way latency there can be: twice the smallest access latency.
         this.windowNs = 2 * (latencyLoNs / 2);
-        int n = windowNs > 0 ? threads : 1;
+        this.threads = windowNs > 0 ? threads : 1;
+        int n = this.threads == 1 ? 1 : this.threads * LANES_PER_THREAD;
         this.serial = new Lane(-1);
         this.lanes = new Lane[n];
         for (int i = 0; i < n; i++) {
             lanes[i] = new Lane(i);
         }
         for (Lane l : allLanes()) {
-            for (int j = 0; j <= n; j++) {
-                l.outbox.add(new ArrayList<>());
+            for (List<List<Event>> parity : l.outbox) {
+                for (int j = 0; j <= n; j++) {
+                    parity.add(new ArrayList<>());
+                }
             }
         }
         this.mainCurrent = serial;
@@ -150,7 +169,7 @@ public final class SimNetwork {
 
     /** @return the threads node events run on */
     public int threads() {
-        return lanes.length;
+        return threads;
     }
 
     private Lane current() {
@@ -258,40 +277,39 @@ public final class SimNetwork {
         if (to == from || from == serial) {
             to.queue.add(e);
         } else {
-            // Another lane may be running: hand it over at the end of the window (it is due after the window).
-            from.outbox.get(to == serial ? lanes.length : to.index).add(e);
+            // Another lane may be running: hand it over through the outbox (it is due after the window).
+            from.outbox.get((int) (window & 1)).get(to == serial ? lanes.length : to.index).add(e);
+            if (to != serial) {
+                from.postedMinNs = Math.min(from.postedMinNs, e.atNs);
+            }
         }
         return e;
     }
 
     /** Runs events until virtual time reaches {@code untilNs} or nothing is left. */
     public void runUntil(long untilNs) {
-        LaneThread[] threads = new LaneThread[lanes.length - 1];
+        LaneThread[] helpers = new LaneThread[threads - 1];
         long[] windowEnd = new long[1];
         boolean[] done = new boolean[1];
-        CyclicBarrier start = new CyclicBarrier(lanes.length);
-        CyclicBarrier end = new CyclicBarrier(lanes.length);
-        for (int i = 1; i < lanes.length; i++) {
-            Lane lane = lanes[i];
-            threads[i - 1] = new LaneThread(lane, () -> {
-                try {
-                    while (true) {
-                        start.await();
-                        if (done[0]) {
-                            return;
-                        }
-                        runLane(lane, windowEnd[0]);
-                        end.await();
+        SpinBarrier start = new SpinBarrier(threads);
+        SpinBarrier end = new SpinBarrier(threads);
+        for (int i = 0; i < helpers.length; i++) {
+            LaneThread[] self = new LaneThread[1];
+            helpers[i] = self[0] = new LaneThread(i + 1, () -> {
+                while (true) {
+                    start.await();
+                    if (done[0]) {
+                        return;
                     }
-                } catch (InterruptedException | BrokenBarrierException e) {
-                    Thread.currentThread().interrupt();
+                    runLanes(self[0], windowEnd[0]);
+                    end.await();
                 }
             });
-            threads[i - 1].start();
+            helpers[i].start();
         }
         try {
             while (true) {
-                long next = Long.MAX_VALUE;
+                long next = pendingMinNs;
                 for (Lane l : lanes) {
                     if (l.queue.size() > 0) {
                         next = Math.min(next, l.queue.peekTime());
@@ -310,18 +328,10 @@ public final class SimNetwork {
                     stop = Math.min(stop, next + windowNs);
                 }
                 windowEnd[0] = stop;
-                if (lanes.length > 1) {
-                    await(start);
-                }
-                mainCurrent = lanes[0];
-                try {
-                    runLane(lanes[0], stop);
-                } finally {
-                    mainCurrent = serial;
-                }
-                if (lanes.length > 1) {
-                    await(end);
-                }
+                nextLane.set(0);
+                start.await();
+                runLanes(null, stop);
+                end.await();
                 if (laneFailure != null) {
                     Throwable t = laneFailure;
                     laneFailure = null;
@@ -334,18 +344,12 @@ public final class SimNetwork {
             }
         } finally {
             done[0] = true;
-            if (lanes.length > 1) {
+            start.await();
+            for (LaneThread t : helpers) {
                 try {
-                    start.await();
-                } catch (InterruptedException | BrokenBarrierException e) {
+                    t.join();
+                } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                }
-                for (LaneThread t : threads) {
-                    try {
-                        t.join();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
                 }
             }
         }
@@ -354,12 +358,35 @@ public final class SimNetwork {
         }
     }
 
-    private static void await(CyclicBarrier b) {
-        try {
-            b.await();
-        } catch (InterruptedException | BrokenBarrierException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("simulation interrupted", e);
+    /**
+     * Runs lanes, taken in turn with the other threads, until none is left in this window; each first takes what
+     * the others handed it in the last one.
+     *
+     * @param helper the calling helper thread, or null for the calling thread of {@link #runUntil}
+     */
+    private void runLanes(LaneThread helper, long stopNs) {
+        int previous = (int) ((window - 1) & 1);
+        for (int i; (i = nextLane.getAndIncrement()) < lanes.length; ) {
+            Lane lane = lanes[i];
+            if (helper != null) {
+                helper.lane = lane;
+            } else {
+                mainCurrent = lane;
+            }
+            try {
+                for (Lane from : lanes) {
+                    List<Event> box = from.outbox.get(previous).get(i);
+                    for (int k = 0, n = box.size(); k < n; k++) {
+                        lane.queue.add(box.get(k));
+                    }
+                    box.clear();
+                }
+                runLane(lane, stopNs);
+            } finally {
+                if (helper == null) {
+                    mainCurrent = serial;
+                }
+            }
         }
     }
 
@@ -390,19 +417,21 @@ public final class SimNetwork {
         }
     }
 
-    /** Between windows: hands over what lanes scheduled for each other, and forgets closed listeners. */
+    /**
+     * Between windows: hands the serial lane what lanes scheduled for it, notes the earliest event they handed each
+     * other (taken at the start of the next window), and forgets closed listeners.
+     */
     private void endWindow() {
+        int parity = (int) (window & 1);
+        long pending = Long.MAX_VALUE;
         for (Lane from : allLanes()) {
-            for (int j = 0; j <= lanes.length; j++) {
-                List<Event> box = from.outbox.get(j);
-                if (!box.isEmpty()) {
-                    Lane to = j == lanes.length ? serial : lanes[j];
-                    for (Event e : box) {
-                        to.queue.add(e);
-                    }
-                    box.clear();
-                }
+            List<Event> box = from.outbox.get(parity).get(lanes.length);
+            for (Event e : box) {
+                serial.queue.add(e);
             }
+            box.clear();
+            pending = Math.min(pending, from.postedMinNs);
+            from.postedMinNs = Long.MAX_VALUE;
             for (SimTransport t : from.toUnlisten) {
                 listeners.remove(t.address(), t);
             }
@@ -414,6 +443,8 @@ public final class SimNetwork {
             now = Math.max(now, l.nowNs);
         }
         serial.nowNs = Math.max(serial.nowNs, now);
+        pendingMinNs = pending;
+        window++;
     }
 
     /**
