@@ -582,7 +582,7 @@ final class CandidatePool {
      */
     void chooseForExchange(List<InetSocketAddress> connected, InetSocketAddress exclude, int max, long nowNs,
                            ExchangeSink out) {
-        Chosen chosen = new Chosen(max);
+        Chosen chosen = chosenScratch(max);
         for (InetSocketAddress a : connected) {
             if (chosen.n >= max) {
                 break;
@@ -590,7 +590,10 @@ final class CandidatePool {
             chosen.take(find(a), a, subnetOf(a.getAddress()));
         }
         int excluded = exclude == null ? -1 : find(exclude);
-        int[] recent = new int[size];
+        if (recentScratch.length < size) {
+            recentScratch = new int[Math.max(size, recentScratch.length * 2)];
+        }
+        int[] recent = recentScratch;
         int m = 0;
         for (int r = 0; r < size; r++) {
             long at = reachedNs[r];
@@ -619,6 +622,22 @@ final class CandidatePool {
                 out.addV4((int) (bits[r] >>> 16), (int) (bits[r] & 0xFFFF), primary[r]);
             }
         }
+        chosen.clear();
+    }
+
+    /**
+     * Scratch space for {@link #chooseForExchange}, which runs for every exchange sent: a fresh selection (and a
+     * fresh array of the pool's size) each time made a third of the bytes the engines of a 10,000-viewer simulation
+     * allocated. The pool is used from one thread only.
+     */
+    private Chosen chosen;
+    private int[] recentScratch = new int[0];
+
+    private Chosen chosenScratch(int max) {
+        if (chosen == null || chosen.positions.length != max) {
+            chosen = new Chosen(max);
+        }
+        return chosen;
     }
 
     /** The addresses one peer exchange has taken so far, by position (-1: a peer's address not held), per subnet. */
@@ -631,6 +650,13 @@ final class CandidatePool {
         Chosen(int max) {
             positions = new int[max];
             notHeld = new InetSocketAddress[max];
+        }
+
+        /** Empties it for the next exchange, holding no address. */
+        void clear() {
+            Arrays.fill(notHeld, 0, n, null);
+            perSubnet.clear();
+            n = 0;
         }
 
         /** Takes position r (or, not held, address a) unless its subnet is at the cap or it was taken already. */

@@ -1,5 +1,6 @@
 package dev.starling.core.engine;
 
+import com.google.protobuf.ByteString;
 import java.net.InetSocketAddress;
 
 /** What the engine knows of one connected peer. Plain fields: it lives on the engine's loop only. */
@@ -154,10 +155,15 @@ final class Peer {
     private long bmTop = -1;
 
     /** Takes a new buffer map. */
-    void bufferMap(long epoch, long base, byte[] bits) {
+    void bufferMap(long epoch, long base, ByteString have) {
         bmEpoch = epoch;
         bmBase = base;
-        bmBits = bits;
+        if (bmBits.length == have.size()) {
+            have.copyTo(bmBits, 0); // maps come every 400 ms from every neighbour, nearly always the same size
+        } else {
+            bmBits = have.toByteArray();
+        }
+        byte[] bits = bmBits;
         bmTop = -1;
         for (int i = bits.length - 1; i >= 0; i--) {
             if (bits[i] != 0) {

@@ -224,6 +224,8 @@ public final class PeerEngine {
     private final LongMap<Peer> peerById = new LongMap<>();
     private Peer[] forwardOrder = new Peer[8]; // scratch for pushToChildren
     private final CandidatePool candidates;
+    /** Rebuilt by every connection round (four a second): kept, not reallocated. */
+    private final LongCounts outboundSubnetsScratch;
     private final Map<InetSocketAddress, Long> banned = new HashMap<>();
     /** Broadcaster: listen addresses of roots that did not forward, and until when they may not root (bounded). */
     private final Map<InetSocketAddress, Long> rootBars = new LinkedHashMap<>(16, 0.75f, false) {
@@ -329,6 +331,7 @@ public final class PeerEngine {
         this.out = out;
         this.random = new SplittableRandom(seed);
         this.candidates = new CandidatePool(cfg.peerExchange(), MAX_CANDIDATES, random, seed * 0x9E3779B97F4A7C15L + 1);
+        this.outboundSubnetsScratch = candidates.newSubnetCounts();
         this.localPeerId = localPeerId.clone();
         this.uploadCapacityBps = uploadCapacityBps;
         long bitrate = cfg.stream().bitrateHintBps();
@@ -916,7 +919,8 @@ public final class PeerEngine {
                 deficit[k] += DETACHED_BOOST; // no parent there yet: look for its forwarders first
             }
         }
-        LongCounts outboundSubnets = candidates.newSubnetCounts();
+        LongCounts outboundSubnets = outboundSubnetsScratch;
+        outboundSubnets.clear();
         for (Peer p : peers) {
             if (p.handshaken && p.primarySubstream >= 0 && p.primarySubstream < deficit.length) {
                 deficit[p.primarySubstream]--;
@@ -1813,7 +1817,7 @@ public final class PeerEngine {
                     + ", base " + Long.toUnsignedString(bm.getBaseSeq()) + ", latest random access point + 1 "
                     + Long.toUnsignedString(bm.getLatestRapSeq()));
         }
-        p.bufferMap(bm.getEpoch(), bm.getBaseSeq(), have.toByteArray());
+        p.bufferMap(bm.getEpoch(), bm.getBaseSeq(), have);
         p.bmLatestRap = bm.getLatestRapSeq() - 1;
         for (int k = 0; k < substreams; k++) {
             int d = bm.getDepth(k); // uint32: from 2^31 up it reads negative, and counts as detached too

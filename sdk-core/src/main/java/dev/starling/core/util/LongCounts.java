@@ -84,6 +84,14 @@ public final class LongCounts {
         counts[hole] = 0;
     }
 
+    /** Forgets every key, keeping the arrays: for counts that are rebuilt often, as scratch space. */
+    public void clear() {
+        if (size > 0) {
+            java.util.Arrays.fill(counts, 0);
+            size = 0;
+        }
+    }
+
     private void grow() {
         long[] oldKeys = keys;
         int[] oldCounts = counts;

@@ -115,6 +115,23 @@ class CandidatePoolTest {
         assertThat(v6Primaries).containsExactly(2);
     }
 
+    @Test
+    void eachPeerExchangeStartsAfreshThoughThePoolKeepsItsScratchSpace() {
+        for (int i = 1; i <= 4; i++) { // a /24 at its cap of four
+            pool.reached(addr("198.51.100." + i, 7000), -1, 100 * S);
+        }
+        InetSocketAddress recipient = addr("198.51.100.1", 7000);
+        // What one exchange took counts against no subnet's cap, and is not told again, in the next.
+        for (InetSocketAddress exclude : new InetSocketAddress[] {null, recipient, null}) {
+            List<InetSocketAddress> told = new ArrayList<>();
+            pool.chooseForExchange(List.of(), exclude, 50, 110 * S, new Recorder(told, new ArrayList<>()));
+            assertThat(told).as("excluding %s", exclude).hasSize(exclude == null ? 4 : 3).doesNotHaveDuplicates();
+            if (exclude != null) {
+                assertThat(told).doesNotContain(exclude);
+            }
+        }
+    }
+
     /** Records what a peer exchange would tell, IPv4 and IPv6 alike. */
     private record Recorder(List<InetSocketAddress> told, List<Integer> primaries)
             implements CandidatePool.ExchangeSink {
