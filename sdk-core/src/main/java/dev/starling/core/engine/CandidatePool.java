@@ -138,7 +138,11 @@ final class CandidatePool {
 
     /** @return an empty count per subnet (see {@link #subnetOf}), hashed under this pool's seed */
     LongCounts newSubnetCounts() {
-        return new LongCounts(hashSeed ^ 0x5B7E7L);
+        return newSubnetCounts(8);
+    }
+
+    private LongCounts newSubnetCounts(int expectedKeys) {
+        return new LongCounts(hashSeed ^ 0x5B7E7L, expectedKeys);
     }
 
     /** @return the number of addresses held */
@@ -582,7 +586,7 @@ final class CandidatePool {
      */
     void chooseForExchange(List<InetSocketAddress> connected, InetSocketAddress exclude, int max, long nowNs,
                            ExchangeSink out) {
-        Chosen chosen = chosenScratch(max);
+        Chosen chosen = new Chosen(max);
         for (InetSocketAddress a : connected) {
             if (chosen.n >= max) {
                 break;
@@ -590,14 +594,16 @@ final class CandidatePool {
             chosen.take(find(a), a, subnetOf(a.getAddress()));
         }
         int excluded = exclude == null ? -1 : find(exclude);
-        if (recentScratch.length < size) {
-            recentScratch = new int[Math.max(size, recentScratch.length * 2)];
-        }
-        int[] recent = recentScratch;
         int m = 0;
         for (int r = 0; r < size; r++) {
-            long at = reachedNs[r];
-            if (at != Long.MIN_VALUE && nowNs - at <= recentNs && r != excluded) {
+            if (recentlyReached(r, excluded, nowNs)) {
+                m++;
+            }
+        }
+        int[] recent = new int[m]; // counted first: a few dozen of a pool of up to a thousand
+        m = 0;
+        for (int r = 0; r < size && m < recent.length; r++) {
+            if (recentlyReached(r, excluded, nowNs)) {
                 recent[m++] = r;
             }
         }
@@ -622,41 +628,27 @@ final class CandidatePool {
                 out.addV4((int) (bits[r] >>> 16), (int) (bits[r] & 0xFFFF), primary[r]);
             }
         }
-        chosen.clear();
     }
 
-    /**
-     * Scratch space for {@link #chooseForExchange}, which runs for every exchange sent: a fresh selection (and a
-     * fresh array of the pool's size) each time made a third of the bytes the engines of a 10,000-viewer simulation
-     * allocated. The pool is used from one thread only.
-     */
-    private Chosen chosen;
-    private int[] recentScratch = new int[0];
-
-    private Chosen chosenScratch(int max) {
-        if (chosen == null || chosen.positions.length != max) {
-            chosen = new Chosen(max);
-        }
-        return chosen;
+    private boolean recentlyReached(int r, int excluded, long nowNs) {
+        long at = reachedNs[r];
+        return at != Long.MIN_VALUE && nowNs - at <= recentNs && r != excluded;
     }
+
 
     /** The addresses one peer exchange has taken so far, by position (-1: a peer's address not held), per subnet. */
     private final class Chosen {
         final int[] positions;
         final InetSocketAddress[] notHeld;
-        final LongCounts perSubnet = newSubnetCounts();
+        final LongCounts perSubnet;
         int n;
 
         Chosen(int max) {
             positions = new int[max];
             notHeld = new InetSocketAddress[max];
-        }
-
-        /** Empties it for the next exchange, holding no address. */
-        void clear() {
-            Arrays.fill(notHeld, 0, n, null);
-            perSubnet.clear();
-            n = 0;
+            // Sized for the most subnets an exchange can name: growing as it filled, it was a quarter of the bytes
+            // a 10,000-viewer simulation allocated.
+            perSubnet = newSubnetCounts(max);
         }
 
         /** Takes position r (or, not held, address a) unless its subnet is at the cap or it was taken already. */

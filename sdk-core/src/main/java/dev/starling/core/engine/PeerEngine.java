@@ -224,8 +224,6 @@ public final class PeerEngine {
     private final LongMap<Peer> peerById = new LongMap<>();
     private Peer[] forwardOrder = new Peer[8]; // scratch for pushToChildren
     private final CandidatePool candidates;
-    /** Rebuilt by every connection round (four a second): kept, not reallocated. */
-    private final LongCounts outboundSubnetsScratch;
     private final Map<InetSocketAddress, Long> banned = new HashMap<>();
     /** Broadcaster: listen addresses of roots that did not forward, and until when they may not root (bounded). */
     private final Map<InetSocketAddress, Long> rootBars = new LinkedHashMap<>(16, 0.75f, false) {
@@ -331,7 +329,6 @@ public final class PeerEngine {
         this.out = out;
         this.random = new SplittableRandom(seed);
         this.candidates = new CandidatePool(cfg.peerExchange(), MAX_CANDIDATES, random, seed * 0x9E3779B97F4A7C15L + 1);
-        this.outboundSubnetsScratch = candidates.newSubnetCounts();
         this.localPeerId = localPeerId.clone();
         this.uploadCapacityBps = uploadCapacityBps;
         long bitrate = cfg.stream().bitrateHintBps();
@@ -919,8 +916,7 @@ public final class PeerEngine {
                 deficit[k] += DETACHED_BOOST; // no parent there yet: look for its forwarders first
             }
         }
-        LongCounts outboundSubnets = outboundSubnetsScratch;
-        outboundSubnets.clear();
+        LongCounts outboundSubnets = candidates.newSubnetCounts();
         for (Peer p : peers) {
             if (p.handshaken && p.primarySubstream >= 0 && p.primarySubstream < deficit.length) {
                 deficit[p.primarySubstream]--;

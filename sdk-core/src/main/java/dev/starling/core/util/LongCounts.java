@@ -15,9 +15,18 @@ public final class LongCounts {
 
     /** @param seed keys the hash; keep it from peers */
     public LongCounts(long seed) {
+        this(seed, 8);
+    }
+
+    /**
+     * @param seed         keys the hash; keep it from peers
+     * @param expectedKeys keys it is sized for without growing
+     */
+    public LongCounts(long seed, int expectedKeys) {
         this.seed = seed;
-        keys = new long[16];
-        counts = new int[16];
+        int capacity = Integer.highestOneBit(Math.max(16, 2 * expectedKeys) - 1) << 1;
+        keys = new long[capacity];
+        counts = new int[capacity];
     }
 
     /** @return the number of keys with a count above zero */
@@ -82,14 +91,6 @@ public final class LongCounts {
             }
         }
         counts[hole] = 0;
-    }
-
-    /** Forgets every key, keeping the arrays: for counts that are rebuilt often, as scratch space. */
-    public void clear() {
-        if (size > 0) {
-            java.util.Arrays.fill(counts, 0);
-            size = 0;
-        }
     }
 
     private void grow() {

@@ -116,7 +116,7 @@ class CandidatePoolTest {
     }
 
     @Test
-    void eachPeerExchangeStartsAfreshThoughThePoolKeepsItsScratchSpace() {
+    void eachPeerExchangeStartsAfresh() {
         for (int i = 1; i <= 4; i++) { // a /24 at its cap of four
             pool.reached(addr("198.51.100." + i, 7000), -1, 100 * S);
         }
