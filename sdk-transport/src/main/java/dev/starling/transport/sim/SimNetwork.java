@@ -40,6 +40,8 @@ public final class SimNetwork {
      * that handing events between lanes stays cheap.
      */
     private static final int LANES_PER_THREAD = 8;
+    /** Each lane has an outbox for every other, so their number is capped (many threads get fewer per thread). */
+    private static final int MAX_LANES = 128;
 
     private final SplittableRandom random;
     private final Map<InetSocketAddress, SimTransport> listeners = new HashMap<>();
@@ -145,7 +147,7 @@ public final class SimNetwork {
         // The shortest one-way latency there can be: twice the smallest access latency.
         this.windowNs = 2 * (latencyLoNs / 2);
         this.threads = windowNs > 0 ? threads : 1;
-        int n = this.threads == 1 ? 1 : this.threads * LANES_PER_THREAD;
+        int n = this.threads == 1 ? 1 : Math.min(MAX_LANES, Math.max(this.threads, this.threads * LANES_PER_THREAD));
         this.serial = new Lane(-1);
         this.lanes = new Lane[n];
         for (int i = 0; i < n; i++) {
@@ -382,6 +384,13 @@ public final class SimNetwork {
                     box.clear();
                 }
                 runLane(lane, stopNs);
+            } catch (Throwable t) {
+                // Whatever fails, this thread still reaches the end of the window (the others wait for it there),
+                // and the calling thread throws it after the window.
+                if (laneFailure == null) {
+                    laneFailure = t instanceof RuntimeException || t instanceof Error ? t
+                            : new IllegalStateException("simulated event failed", t);
+                }
             } finally {
                 if (helper == null) {
                     mainCurrent = serial;
@@ -392,12 +401,8 @@ public final class SimNetwork {
 
     /** Runs a lane's events due before {@code stopNs}. */
     private void runLane(Lane lane, long stopNs) {
-        try {
-            while (lane.queue.size() > 0 && lane.queue.peekTime() < stopNs) {
-                runOne(lane, lane.queue.poll());
-            }
-        } catch (RuntimeException | Error e) {
-            laneFailure = e;
+        while (lane.queue.size() > 0 && lane.queue.peekTime() < stopNs) {
+            runOne(lane, lane.queue.poll());
         }
     }
 

@@ -7,10 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class SpinBarrierTest {
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS) // a broken barrier hangs rather than fails
     void noThreadLeavesARoundBeforeEveryThreadHasArrivedInIt() throws InterruptedException {
         int parties = 3;
         int rounds = 2_000;
