@@ -298,13 +298,17 @@ public final class SimNetwork {
         for (int i = 0; i < helpers.length; i++) {
             LaneThread[] self = new LaneThread[1];
             helpers[i] = self[0] = new LaneThread(i + 1, () -> {
-                while (true) {
-                    start.await();
-                    if (done[0]) {
-                        return;
+                try {
+                    while (true) {
+                        start.await();
+                        if (done[0]) {
+                            return;
+                        }
+                        runLanes(self[0], windowEnd[0]);
+                        end.await();
                     }
-                    runLanes(self[0], windowEnd[0]);
-                    end.await();
+                } catch (IllegalStateException interrupted) {
+                    // the barrier broke: the calling thread was interrupted and ends the run
                 }
             });
             helpers[i].start();
@@ -346,7 +350,11 @@ public final class SimNetwork {
             }
         } finally {
             done[0] = true;
-            start.await();
+            try {
+                start.await();
+            } catch (IllegalStateException interrupted) {
+                // broken: the helpers leave by themselves
+            }
             for (LaneThread t : helpers) {
                 try {
                     t.join();

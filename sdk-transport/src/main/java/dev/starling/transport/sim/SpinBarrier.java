@@ -8,6 +8,8 @@ import java.util.concurrent.locks.LockSupport;
  * simulated minute). Waiters spin before they yield and then sleep: waking a parked thread, as
  * {@link java.util.concurrent.CyclicBarrier} does, took some 0.1 ms per window on the 2-core VM, a tenth of a
  * 1,000-viewer run. What the last thread to arrive wrote before it arrived is visible to every thread leaving.
+ * A thread that arrives or waits interrupted breaks the barrier, as {@code CyclicBarrier} does: it and every thread
+ * waiting or arriving later get an {@link IllegalStateException}, so an interrupted simulation ends.
  */
 final class SpinBarrier {
     private static final int SPINS = 1 << 14;
@@ -17,6 +19,7 @@ final class SpinBarrier {
     private final int parties;
     private final AtomicInteger arrived = new AtomicInteger();
     private volatile int generation;
+    private volatile boolean broken;
 
     SpinBarrier(int parties) {
         if (parties < 1) {
@@ -25,8 +28,15 @@ final class SpinBarrier {
         this.parties = parties;
     }
 
-    /** Waits until all parties have called this, then lets them all go (and is ready for the next round). */
+    /**
+     * Waits until all parties have called this, then lets them all go (and is ready for the next round).
+     *
+     * @throws IllegalStateException if the barrier is broken: this or another thread was interrupted
+     */
     void await() {
+        if (broken || Thread.currentThread().isInterrupted()) {
+            throw breakBarrier();
+        }
         int gen = generation;
         if (arrived.incrementAndGet() == parties) {
             arrived.set(0); // before the generation moves, so that no one can arrive for the next round first
@@ -34,13 +44,23 @@ final class SpinBarrier {
             return;
         }
         for (int i = 0; generation == gen; i++) {
+            if (broken) {
+                throw breakBarrier();
+            }
             if (i < SPINS) {
                 Thread.onSpinWait();
+            } else if (Thread.currentThread().isInterrupted()) {
+                throw breakBarrier();
             } else if (i < SPINS + YIELDS) {
                 Thread.yield();
             } else {
                 LockSupport.parkNanos(PARK_NS);
             }
         }
+    }
+
+    private IllegalStateException breakBarrier() {
+        broken = true;
+        return new IllegalStateException("simulation interrupted");
     }
 }
