@@ -635,7 +635,6 @@ final class CandidatePool {
         return at != Long.MIN_VALUE && nowNs - at <= recentNs && r != excluded;
     }
 
-
     /** The addresses one peer exchange has taken so far, by position (-1: a peer's address not held), per subnet. */
     private final class Chosen {
         final int[] positions;
@@ -646,8 +645,8 @@ final class CandidatePool {
         Chosen(int max) {
             positions = new int[max];
             notHeld = new InetSocketAddress[max];
-            // Sized for the most subnets an exchange can name: growing as it filled, it was a quarter of the bytes
-            // a 10,000-viewer simulation allocated.
+            // Sized for the most subnets an exchange can name: growing as it filled, it was an eighth of the bytes
+            // a 10,000-viewer simulation allocated (and the list of recent candidates, at the pool's size, as much).
             perSubnet = newSubnetCounts(max);
         }
 

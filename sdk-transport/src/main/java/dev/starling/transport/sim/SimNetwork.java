@@ -147,7 +147,7 @@ public final class SimNetwork {
         // The shortest one-way latency there can be: twice the smallest access latency.
         this.windowNs = 2 * (latencyLoNs / 2);
         this.threads = windowNs > 0 ? threads : 1;
-        int n = this.threads == 1 ? 1 : Math.min(MAX_LANES, Math.max(this.threads, this.threads * LANES_PER_THREAD));
+        int n = this.threads == 1 ? 1 : Math.min(MAX_LANES, this.threads * LANES_PER_THREAD);
         this.serial = new Lane(-1);
         this.lanes = new Lane[n];
         for (int i = 0; i < n; i++) {

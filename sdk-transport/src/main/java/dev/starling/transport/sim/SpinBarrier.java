@@ -43,18 +43,20 @@ final class SpinBarrier {
             generation = gen + 1;
             return;
         }
-        for (int i = 0; generation == gen; i++) {
+        for (int i = 0; generation == gen; ) {
             if (broken) {
                 throw breakBarrier();
             }
             if (i < SPINS) {
+                i++;
                 Thread.onSpinWait();
             } else if (Thread.currentThread().isInterrupted()) {
                 throw breakBarrier();
             } else if (i < SPINS + YIELDS) {
+                i++;
                 Thread.yield();
             } else {
-                LockSupport.parkNanos(PARK_NS);
+                LockSupport.parkNanos(PARK_NS); // i stops counting here: a long wait never wraps it round to spinning
             }
         }
     }

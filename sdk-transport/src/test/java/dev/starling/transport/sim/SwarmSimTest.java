@@ -77,8 +77,8 @@ class SwarmSimTest {
                 .churnPerMin(0.3).slowViewer(5, 6, 1).restart(12, 2);
         SwarmSimulation.Result one = new SwarmSimulation(cfg.threads(1).build()).run(null);
         String note = seedNote(one);
-        // One lane on one thread; 16 lanes shared by two threads; 24 by three (more threads than this machine's
-        // cores, so the lanes interleave differently from run to run).
+        // One lane on one thread; 16 lanes shared by two threads; 24 by three (more threads than CI's two cores,
+        // so which thread runs which lane changes from window to window).
         for (int threads : new int[] {2, 3}) {
             SwarmSimulation.Result two = new SwarmSimulation(cfg.threads(threads).build()).run(null);
             String on = threads + " threads; " + note;
