@@ -18,7 +18,9 @@ import java.util.SplittableRandom;
 /**
  * One simulated node's transport. Its upload is a single queue drained at {@code uploadBps}: a frame leaves
  * when the frames before it have, and arrives one link latency later. Connections behave like TCP without
- * retransmission: a lost frame is gone (the engine's timeouts and repair must cope).
+ * retransmission: a lost frame is gone (the engine's timeouts and repair must cope). A close reaches the other
+ * end after the frames sent on the link before it, as a FIN after the data (the TCP transport also flushes
+ * before it closes).
  */
 public final class SimTransport implements Transport, TransportLoop {
     /** Bytes a frame costs on the wire beyond its header and payload (length prefix, IP and TCP headers). */
@@ -251,6 +253,8 @@ public final class SimTransport implements Transport, TransportLoop {
         private final long oneWayNs;
         SimConnection peer;
         boolean closed;
+        /** When the last frame this end sent on the link arrives (or would have: lost frames count too). */
+        private long lastArrivalNs;
         boolean receivedForgery;
 
         SimConnection(SimTransport owner, long id, InetSocketAddress remote, boolean inbound, long oneWayNs) {
@@ -301,6 +305,7 @@ public final class SimTransport implements Transport, TransportLoop {
                 payload = new SimPayload(junk);
             }
             long arrival = owner.transmit(header.length + payload.length() + FRAME_OVERHEAD_BYTES, oneWayNs);
+            lastArrivalNs = arrival;
             if (owner.net.lost(owner.random)) {
                 payload.release();
                 return;
@@ -343,7 +348,9 @@ public final class SimTransport implements Transport, TransportLoop {
             }
             closeLocal(reason);
             SimConnection other = peer;
-            owner.net.at(other.owner.host, owner.net.nowNs() + oneWayNs,
+            // As TCP's FIN, the close follows what this end already put on the link: a node that says goodbye
+            // and closes has its last words heard, even from behind a long upload queue.
+            owner.net.at(other.owner.host, Math.max(owner.net.nowNs() + oneWayNs, lastArrivalNs),
                     () -> other.closeLocal("closed by peer: " + reason));
         }
 

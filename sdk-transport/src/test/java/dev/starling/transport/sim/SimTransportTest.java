@@ -1,0 +1,76 @@
+package dev.starling.transport.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.starling.api.spi.Connection;
+import dev.starling.api.spi.ConnectionHandler;
+import dev.starling.api.spi.Payload;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What the simulated links do beyond the transport contract. */
+class SimTransportTest {
+    private static final long MS = 1_000_000L;
+
+    /** Records what happens at one end, with the virtual time of each event. */
+    private static final class Recorder implements ConnectionHandler {
+        final SimNetwork net;
+        final List<String> events = new ArrayList<>();
+        Connection connection;
+
+        Recorder(SimNetwork net) {
+            this.net = net;
+        }
+
+        @Override
+        public void onConnected(Connection c) {
+            connection = c;
+        }
+
+        @Override
+        public void onFrame(Connection c, byte[] header, Payload payload) {
+            events.add("frame of " + payload.length() + " bytes at " + net.nowNs() / MS + " ms");
+            payload.release();
+        }
+
+        @Override
+        public void onWritabilityChanged(Connection c, boolean writable) {
+        }
+
+        @Override
+        public void onDisconnected(Connection c, String reason) {
+            events.add(reason + " at " + net.nowNs() / MS + " ms");
+        }
+
+        @Override
+        public void onConnectFailed(InetSocketAddress remote, String reason) {
+            events.add("connect failed: " + reason);
+        }
+    }
+
+    @Test
+    void aCloseFollowsTheFramesQueuedBeforeItAsTcpsFinDoes() {
+        // A node on a slow uplink says its last words and closes, as a broadcaster turning a viewer away does.
+        // Before, the close overtook the queued frame, which the other end then dropped: a rejected viewer never
+        // heard why, nor the addresses it was given, and dialled again.
+        SimNetwork net = new SimNetwork(1, 10, 10, 0); // 5 ms access latency each side: 10 ms one way
+        SimTransport slow = net.newTransport(800_000); // 100 KB a second
+        SimTransport listener = net.newTransport(100_000_000);
+        Recorder sender = new Recorder(net);
+        Recorder receiver = new Recorder(net);
+        slow.handler(sender);
+        InetSocketAddress at = listener.listen(new InetSocketAddress(0), receiver);
+        slow.connect(at);
+        net.runUntil(100 * MS);
+        assertThat(sender.connection).as("connected").isNotNull();
+
+        sender.connection.send(new byte[] {1}, Payload.wrap(new byte[50_000])); // 0.5 s on the wire
+        sender.connection.close("goodbye");
+        net.runUntil(2_000 * MS);
+
+        assertThat(receiver.events).containsExactly(
+                "frame of 50000 bytes at 610 ms", "closed by peer: goodbye at 610 ms");
+    }
+}
