@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * when the frames before it have, and arrives one link latency later. Connections behave like TCP without
  * retransmission: a lost frame is gone (the engine's timeouts and repair must cope). A close reaches the other
  * end after the frames sent on the link before it, as a FIN after the data (the TCP transport also flushes
- * before it closes).
+ * before it closes); a frame that reaches an end its owner closed is answered as with a reset, so the other end
+ * hears of the close one latency later if that comes first.
  */
 public final class SimTransport implements Transport, TransportLoop {
     /** Bytes a frame costs on the wire beyond its header and payload (length prefix, IP and TCP headers). */
@@ -255,6 +256,9 @@ public final class SimTransport implements Transport, TransportLoop {
         boolean closed;
         /** When the last frame this end sent on the link arrives (or would have: lost frames count too). */
         private long lastArrivalNs;
+        /** Why this end's owner closed it (null: open, or closed by the other end). */
+        private String closedHereFor;
+        private boolean resetSent;
         boolean receivedForgery;
 
         SimConnection(SimTransport owner, long id, InetSocketAddress remote, boolean inbound, long oneWayNs) {
@@ -316,6 +320,7 @@ public final class SimTransport implements Transport, TransportLoop {
             owner.net.at(to.owner.host, arrival, () -> {
                 if (to.closed || to.owner.closed) {
                     sent.release();
+                    to.reset();
                     return;
                 }
                 to.owner.noteIncoming(header, sent);
@@ -347,10 +352,26 @@ public final class SimTransport implements Transport, TransportLoop {
                 return;
             }
             closeLocal(reason);
+            closedHereFor = reason;
             SimConnection other = peer;
             // As TCP's FIN, the close follows what this end already put on the link: a node that says goodbye
             // and closes has its last words heard, even from behind a long upload queue.
             owner.net.at(other.owner.host, Math.max(owner.net.nowNs() + oneWayNs, lastArrivalNs),
+                    () -> other.closeLocal("closed by peer: " + reason));
+        }
+
+        /**
+         * A frame reached this end after its owner closed it: as TCP answers with a reset, the other end hears of
+         * the close one latency later, if the close itself (queued behind this end's frames) has not come first.
+         */
+        private void reset() {
+            if (closedHereFor == null || resetSent) {
+                return;
+            }
+            resetSent = true;
+            SimConnection other = peer;
+            String reason = closedHereFor;
+            owner.net.at(other.owner.host, owner.net.nowNs() + oneWayNs,
                     () -> other.closeLocal("closed by peer: " + reason));
         }
 

@@ -73,4 +73,28 @@ class SimTransportTest {
         assertThat(receiver.events).containsExactly(
                 "frame of 50000 bytes at 610 ms", "closed by peer: goodbye at 610 ms");
     }
+
+    @Test
+    void aFrameSentToAClosedEndIsAnsweredWithAResetThatOvertakesTheQueue() {
+        // As TCP answers data for a closed socket with a reset: the other end learns of the close one round trip
+        // after it spoke, not when the closer's queued frames have drained (a parent would push to a child that
+        // left for as long as the child's uplink was backed up).
+        SimNetwork net = new SimNetwork(1, 10, 10, 0);
+        SimTransport slow = net.newTransport(800_000);
+        SimTransport listener = net.newTransport(100_000_000);
+        Recorder sender = new Recorder(net);
+        Recorder receiver = new Recorder(net);
+        slow.handler(sender);
+        InetSocketAddress at = listener.listen(new InetSocketAddress(0), receiver);
+        slow.connect(at);
+        net.runUntil(100 * MS);
+
+        sender.connection.send(new byte[] {1}, Payload.wrap(new byte[50_000])); // arrives at 610 ms
+        sender.connection.close("goodbye");
+        receiver.connection.send(new byte[] {2}, Payload.wrap(new byte[10])); // reaches the closed end at 110 ms
+        net.runUntil(2_000 * MS);
+
+        assertThat(receiver.events).containsExactly("closed by peer: goodbye at 120 ms");
+        assertThat(sender.events).as("the closer hears nothing more").isEmpty();
+    }
 }
