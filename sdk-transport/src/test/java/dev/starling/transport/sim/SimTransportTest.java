@@ -95,6 +95,7 @@ class SimTransportTest {
         net.runUntil(2_000 * MS);
 
         assertThat(receiver.events).containsExactly("closed by peer: goodbye at 120 ms");
-        assertThat(sender.events).as("the closer hears nothing more").isEmpty();
+        assertThat(sender.events).as("the closer hears its own close, and no frame after it")
+                .containsExactly("goodbye at 100 ms");
     }
 }
