@@ -353,11 +353,14 @@ public final class SimTransport implements Transport, TransportLoop {
             }
             closeLocal(reason);
             closedHereFor = reason;
-            SimConnection other = peer;
             // As TCP's FIN, the close follows what this end already put on the link: a node that says goodbye
             // and closes has its last words heard, even from behind a long upload queue.
-            owner.net.at(other.owner.host, Math.max(owner.net.nowNs() + oneWayNs, lastArrivalNs),
-                    () -> other.closeLocal("closed by peer: " + reason));
+            tellPeerClosedAt(Math.max(owner.net.nowNs() + oneWayNs, lastArrivalNs), reason);
+        }
+
+        private void tellPeerClosedAt(long atNs, String reason) {
+            SimConnection other = peer;
+            owner.net.at(other.owner.host, atNs, () -> other.closeLocal("closed by peer: " + reason));
         }
 
         /**
@@ -369,10 +372,7 @@ public final class SimTransport implements Transport, TransportLoop {
                 return;
             }
             resetSent = true;
-            SimConnection other = peer;
-            String reason = closedHereFor;
-            owner.net.at(other.owner.host, owner.net.nowNs() + oneWayNs,
-                    () -> other.closeLocal("closed by peer: " + reason));
+            tellPeerClosedAt(owner.net.nowNs() + oneWayNs, closedHereFor);
         }
 
         void closeLocal(String reason) {

@@ -50,21 +50,29 @@ class SimTransportTest {
         }
     }
 
+    /**
+     * Links a node uploading 100 KB a second ({@code sender}) to a fast one ({@code receiver}) over 10 ms one way
+     * (5 ms access latency each side), and runs to 100 ms.
+     */
+    private static void connectSlowToFast(SimNetwork net, Recorder sender, Recorder receiver) {
+        SimTransport slow = net.newTransport(800_000);
+        SimTransport fast = net.newTransport(100_000_000);
+        slow.handler(sender);
+        slow.connect(fast.listen(new InetSocketAddress(0), receiver));
+        net.runUntil(100 * MS);
+        assertThat(sender.connection).as("connected").isNotNull();
+        assertThat(receiver.connection).as("connected").isNotNull();
+    }
+
     @Test
     void aCloseFollowsTheFramesQueuedBeforeItAsTcpsFinDoes() {
         // A node on a slow uplink says its last words and closes, as a broadcaster turning a viewer away does.
         // Before, the close overtook the queued frame, which the other end then dropped: a rejected viewer never
         // heard why, nor the addresses it was given, and dialled again.
-        SimNetwork net = new SimNetwork(1, 10, 10, 0); // 5 ms access latency each side: 10 ms one way
-        SimTransport slow = net.newTransport(800_000); // 100 KB a second
-        SimTransport listener = net.newTransport(100_000_000);
+        SimNetwork net = new SimNetwork(1, 10, 10, 0);
         Recorder sender = new Recorder(net);
         Recorder receiver = new Recorder(net);
-        slow.handler(sender);
-        InetSocketAddress at = listener.listen(new InetSocketAddress(0), receiver);
-        slow.connect(at);
-        net.runUntil(100 * MS);
-        assertThat(sender.connection).as("connected").isNotNull();
+        connectSlowToFast(net, sender, receiver);
 
         sender.connection.send(new byte[] {1}, Payload.wrap(new byte[50_000])); // 0.5 s on the wire
         sender.connection.close("goodbye");
@@ -80,14 +88,9 @@ class SimTransportTest {
         // after it spoke, not when the closer's queued frames have drained (a parent would push to a child that
         // left for as long as the child's uplink was backed up).
         SimNetwork net = new SimNetwork(1, 10, 10, 0);
-        SimTransport slow = net.newTransport(800_000);
-        SimTransport listener = net.newTransport(100_000_000);
         Recorder sender = new Recorder(net);
         Recorder receiver = new Recorder(net);
-        slow.handler(sender);
-        InetSocketAddress at = listener.listen(new InetSocketAddress(0), receiver);
-        slow.connect(at);
-        net.runUntil(100 * MS);
+        connectSlowToFast(net, sender, receiver);
 
         sender.connection.send(new byte[] {1}, Payload.wrap(new byte[50_000])); // arrives at 610 ms
         sender.connection.close("goodbye");
