@@ -171,6 +171,19 @@ public abstract class TransportContractTest {
     }
 
     @Test
+    void eachEndKeepsWhatItsHandlerAttachedUntilItIsCleared() throws IOException {
+        Connection[] ends = connect();
+        Object atA = new Object();
+        Object atB = new Object();
+        onLoop(a, () -> ends[0].attach(atA));
+        onLoop(b, () -> ends[1].attach(atB));
+        onLoop(a, () -> assertThat(ends[0].attachment()).isSameAs(atA));
+        onLoop(b, () -> assertThat(ends[1].attachment()).isSameAs(atB));
+        onLoop(a, () -> ends[0].attach(null));
+        onLoop(a, () -> assertThat(ends[0].attachment()).isNull());
+    }
+
+    @Test
     void connectingWhereNobodyListensFails() {
         b.handler(rb);
         InetSocketAddress dead = deadAddress();

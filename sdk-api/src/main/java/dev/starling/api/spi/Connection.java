@@ -46,4 +46,21 @@ public interface Connection {
 
     /** Closes the link; {@link ConnectionHandler#onDisconnected} follows with the reason. */
     void close(String reason);
+
+    /**
+     * @return what the handler last {@linkplain #attach attached}, or null (also for transports that keep nothing)
+     */
+    default Object attachment() {
+        return null;
+    }
+
+    /**
+     * Keeps an object of the handler's with the connection, for its own use on the connection's loop, as NIO's
+     * {@code SelectionKey.attach}. A node keeps its engine's record of the peer here, so that a frame and a send
+     * find it without a lookup by id. Transports may ignore it (the default): the handler then looks up by id.
+     *
+     * @param attachment the object, or null to clear it
+     */
+    default void attach(Object attachment) {
+    }
 }

@@ -23,6 +23,17 @@ public interface EngineOutput {
         send(peer, header, payload);
     }
 
+    /**
+     * As {@link #send(long, byte[], Payload, long)}, with what the output gave the engine for this peer when it
+     * connected ({@link PeerEngine#onConnected(long, InetSocketAddress, boolean, Object, long)}), so that it needs
+     * no lookup by id.
+     *
+     * @param link the peer's link, or null
+     */
+    default void send(long peer, Object link, byte[] header, Payload payload, long deadlineNs) {
+        send(peer, header, payload, deadlineNs);
+    }
+
     /** @return bytes queued towards this peer and not yet sent (back-pressure); 0 if unknown */
     long queuedBytes(long peer);
 

@@ -9,6 +9,10 @@ final class Peer {
     final InetSocketAddress address;
     final boolean inbound;
     final long connectedNs;
+    /** The output's handle for the link (see {@link EngineOutput#send(long, Object, byte[], dev.starling.api.spi.Payload, long)}), or null. */
+    final Object link;
+    /** No longer the engine's peer: a frame that still names this record is looked up by id instead. */
+    boolean gone;
 
     boolean handshaken;
     boolean broadcaster;
@@ -68,7 +72,12 @@ final class Peer {
     private long pexTokensAtNs;
 
     Peer(long id, InetSocketAddress address, boolean inbound, long nowNs, int substreams) {
+        this(id, address, inbound, null, nowNs, substreams);
+    }
+
+    Peer(long id, InetSocketAddress address, boolean inbound, Object link, long nowNs, int substreams) {
         this.id = id;
+        this.link = link;
         this.address = address;
         this.inbound = inbound;
         this.connectedNs = nowNs;

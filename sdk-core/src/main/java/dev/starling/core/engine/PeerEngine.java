@@ -440,17 +440,30 @@ public final class PeerEngine {
 
     /** A connection is up; the engine greets it. */
     public void onConnected(long peerId, InetSocketAddress address, boolean inbound, long nowNs) {
+        onConnected(peerId, address, inbound, null, nowNs);
+    }
+
+    /**
+     * A connection is up; the engine greets it. Sends to the peer pass {@code link} back to the output, and the
+     * returned handle may be passed with the peer's frames ({@link #onFrame(Object, long, Control, Payload, long)}),
+     * so that neither side looks the other up by id.
+     *
+     * @param link the output's handle for the link, or null
+     * @return the engine's handle for the peer, or null if it refused the connection
+     */
+    public Object onConnected(long peerId, InetSocketAddress address, boolean inbound, Object link, long nowNs) {
         if (closed) {
             out.disconnect(peerId, "node closing");
-            return;
+            return null;
         }
         if (isBanned(address, nowNs)) {
             out.disconnect(peerId, "banned: it sent forged pieces");
-            return;
+            return null;
         }
-        Peer p = new Peer(peerId, address, inbound, nowNs, substreams);
+        Peer p = new Peer(peerId, address, inbound, link, nowNs, substreams);
         Peer replaced = peerById.put(peerId, p);
         if (replaced != null) {
+            replaced.gone = true;
             peers.set(peers.indexOf(replaced), p); // the same id again: it keeps its place, as a map's key would
         } else {
             peers.add(p);
@@ -469,6 +482,7 @@ public final class PeerEngine {
                 .setSeeksReserve(!inbound && !isBroadcaster && bootstrap.contains(address) && needsReserve(nowNs) >= 0)
                 .build();
         sendControl(p, Control.newBuilder().setHandshake(hs).build());
+        return p;
     }
 
     /** An outbound connection attempt failed. */
@@ -483,6 +497,7 @@ public final class PeerEngine {
         if (p == null) {
             return;
         }
+        p.gone = true;
         peers.remove(p);
         InetSocketAddress la = p.listenAddress();
         if (p.handshaken && la != null && !p.broadcaster && !isBanned(la, nowNs)) {
@@ -507,7 +522,15 @@ public final class PeerEngine {
      * @param payload owned by the engine from here on
      */
     public void onFrame(long peerId, byte[] header, Payload payload, long nowNs) {
-        Peer p = peerById.get(peerId);
+        onFrame(null, peerId, header, payload, nowNs);
+    }
+
+    /**
+     * As {@link #onFrame(long, byte[], Payload, long)}, with the handle {@link #onConnected(long,
+     * InetSocketAddress, boolean, Object, long)} returned for the peer (or null).
+     */
+    public void onFrame(Object peerHandle, long peerId, byte[] header, Payload payload, long nowNs) {
+        Peer p = peer(peerHandle, peerId);
         if (p == null) {
             payload.release();
             return;
@@ -533,12 +556,26 @@ public final class PeerEngine {
      * @param payload owned by the engine from here on
      */
     public void onFrame(long peerId, Control control, Payload payload, long nowNs) {
-        Peer p = peerById.get(peerId);
+        onFrame(null, peerId, control, payload, nowNs);
+    }
+
+    /**
+     * As {@link #onFrame(long, Control, Payload, long)}, with the handle {@link #onConnected(long,
+     * InetSocketAddress, boolean, Object, long)} returned for the peer (or null): the peer is then found without a
+     * lookup by id while it is connected.
+     */
+    public void onFrame(Object peerHandle, long peerId, Control control, Payload payload, long nowNs) {
+        Peer p = peer(peerHandle, peerId);
         if (p == null) {
             payload.release();
             return;
         }
         onFrame(p, control, payload, nowNs);
+    }
+
+    /** The peer a handle names, if it is still connected under that id; else the one connected under the id. */
+    private Peer peer(Object peerHandle, long peerId) {
+        return peerHandle instanceof Peer known && !known.gone && known.id == peerId ? known : peerById.get(peerId);
     }
 
     private void onFrame(Peer p, Control c, Payload payload, long nowNs) {
@@ -1525,7 +1562,7 @@ public final class PeerEngine {
     }
 
     private void sendPiece(Peer to, Piece piece, long seq, boolean push) {
-        out.send(to.id, PieceCodec.encodeHeader(piece), piece.payload().retain(), localDeadlineNs(piece));
+        out.send(to.id, to.link, PieceCodec.encodeHeader(piece), piece.payload().retain(), localDeadlineNs(piece));
         uploadTokens -= piece.length();
         counters.bytesUploaded += piece.length();
         if (push) {
@@ -1536,7 +1573,7 @@ public final class PeerEngine {
     }
 
     private void sendControl(Peer p, Control c) {
-        out.send(p.id, ControlCodec.encode(c), Payload.empty());
+        out.send(p.id, p.link, ControlCodec.encode(c), Payload.empty(), Long.MAX_VALUE);
     }
 
     // ------------------------------------------------------------------ playback
@@ -1659,7 +1696,7 @@ public final class PeerEngine {
         byte[] h = ControlCodec.encode(bm);
         for (Peer p : peers) {
             if (p.handshaken) {
-                out.send(p.id, h, Payload.empty());
+                out.send(p.id, p.link, h, Payload.empty(), Long.MAX_VALUE);
             }
         }
     }

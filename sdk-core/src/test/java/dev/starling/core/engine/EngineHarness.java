@@ -31,6 +31,7 @@ final class EngineHarness implements EngineOutput {
     final List<Long> sentTo = new ArrayList<>(); // the peer of each entry of sent
     final List<Payload> payloadsSent = new ArrayList<>(); // the payload of each entry of sent
     final List<InetSocketAddress> dialled = new ArrayList<>();
+    final List<Object> linksSent = new ArrayList<>(); // the link the engine passed with each entry of sent
     final PeerEngine engine;
     final ChannelKeys keys;
 
@@ -88,16 +89,21 @@ final class EngineHarness implements EngineOutput {
     EngineHarness connectPeer(long peer, InetSocketAddress address, boolean inbound, boolean broadcaster, long nowNs,
                               long uploadBps, int primarySubstream) {
         engine.onConnected(peer, address, inbound, nowNs);
+        engine.onFrame(peer, ControlCodec.encode(handshake(peer, address, broadcaster, uploadBps, primarySubstream)),
+                Payload.empty(), nowNs);
+        return this;
+    }
+
+    /** The handshake a scripted peer with this connection id sends. */
+    Control handshake(long peer, InetSocketAddress address, boolean broadcaster, long uploadBps, int primarySubstream) {
         byte[] id = new byte[16];
         id[0] = 9;
         id[1] = (byte) peer;
-        Control hs = Control.newBuilder().setHandshake(Handshake.newBuilder()
+        return Control.newBuilder().setHandshake(Handshake.newBuilder()
                 .setProtocolVersion(PeerEngine.PROTOCOL_VERSION)
                 .setChannelId(UnsafeByteOperations.unsafeWrap(keys.channelId().publicKey()))
                 .setPeerId(UnsafeByteOperations.unsafeWrap(id)).setListenPort(address.getPort())
                 .setBroadcaster(broadcaster).setUploadBps(uploadBps).setPrimarySubstream(primarySubstream)).build();
-        engine.onFrame(peer, ControlCodec.encode(hs), Payload.empty(), nowNs);
-        return this;
     }
 
     /** Delivers a control message from a peer. */
@@ -143,6 +149,12 @@ final class EngineHarness implements EngineOutput {
 
     void receive(Piece piece, long nowNs) {
         engine.onFrame(PEER, PieceCodec.encodeHeader(piece), piece.payload(), nowNs);
+    }
+
+    @Override
+    public void send(long peer, Object link, byte[] header, Payload payload, long deadlineNs) {
+        linksSent.add(link);
+        send(peer, header, payload);
     }
 
     @Override

@@ -260,6 +260,7 @@ public final class SimTransport implements Transport, TransportLoop {
         private String closedHereFor;
         private boolean resetSent;
         boolean receivedForgery;
+        private Object attachment;
 
         SimConnection(SimTransport owner, long id, InetSocketAddress remote, boolean inbound, long oneWayNs) {
             this.owner = owner;
@@ -383,6 +384,16 @@ public final class SimTransport implements Transport, TransportLoop {
             if (owner.connections.remove(id) != null && !owner.closed) { // a closed transport's handler hears no more
                 owner.handler.onDisconnected(this, reason);
             }
+        }
+
+        @Override
+        public Object attachment() {
+            return attachment;
+        }
+
+        @Override
+        public void attach(Object attachment) {
+            this.attachment = attachment;
         }
 
         @Override

@@ -370,6 +370,7 @@ public final class TcpTransport implements Transport {
         private boolean gotFrame;
         private boolean flushPending;
         private String closeReason;
+        private Object attachment; // the handler's, touched on the loop only
 
         TcpConnection(long id, Channel channel, InetSocketAddress remote, boolean inbound) {
             this.id = id;
@@ -454,6 +455,16 @@ public final class TcpTransport implements Transport {
             closeReason = reason;
             log.debug("closing {}: {}", this, reason);
             return true;
+        }
+
+        @Override
+        public Object attachment() {
+            return attachment;
+        }
+
+        @Override
+        public void attach(Object attachment) {
+            this.attachment = attachment;
         }
 
         @Override

@@ -658,6 +658,7 @@ public final class UdpTransport implements Transport {
         final UdpLink link;
         boolean dirty;
         boolean gone;
+        private Object attachment; // the handler's, touched on the loop only
 
         UdpConnection(int localId, int remoteId, InetSocketAddress remote, boolean inbound, ClientKey clientKey,
                       long nowNs) {
@@ -752,6 +753,16 @@ public final class UdpTransport implements Transport {
             if (!closed && !gone) {
                 handler.onWritabilityChanged(this, writable);
             }
+        }
+
+        @Override
+        public Object attachment() {
+            return attachment;
+        }
+
+        @Override
+        public void attach(Object attachment) {
+            this.attachment = attachment;
         }
 
         @Override
