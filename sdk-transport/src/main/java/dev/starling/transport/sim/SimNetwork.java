@@ -52,7 +52,6 @@ public final class SimNetwork {
     private final Lane serial;
     private final Lane[] lanes;
     private final long windowNs;
-    private long[] originCounts = new long[64]; // per host (0: outside any node), touched only by its own lane
     private int nextHost = 1;
     private Lane mainCurrent;
     private final int threads;
@@ -83,11 +82,22 @@ public final class SimNetwork {
     }
 
     /**
+     * Padding in front of a lane's fields. Lanes are allocated next to each other and run on different cores at
+     * once; without it, one core's writes to its lane's clock and queue would invalidate the cache line another
+     * core reads its own lane from (false sharing, on every event). 128 bytes: the line and its prefetched pair.
+     */
+    @SuppressWarnings("unused")
+    private static class LanePadFront {
+        int pad0; // fills the gap after the object header, so no field of the lane is placed there
+        long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15, p16;
+    }
+
+    /**
      * An event queue, its clock, and what it scheduled for other lanes during a window: in {@code outbox[w & 1][j]}
      * in window w for lane j, which takes them at the start of window w + 1 (the serial lane, {@code j} = the
      * number of lanes, at the end of window w), while this lane fills the other parity.
      */
-    private static final class Lane {
+    private static class LaneFields extends LanePadFront {
         final int index;
         final EventHeap queue = new EventHeap();
         final List<List<List<Event>>> outbox = List.of(new ArrayList<>(), new ArrayList<>());
@@ -97,18 +107,35 @@ public final class SimNetwork {
         long nowNs;
         long events;
         int currentHost;
+        /**
+         * Events scheduled so far by each host of this lane, at {@code host / lanes} (the serial lane: host 0 at
+         * 0): the count orders a host's events, and only the lane running the host touches it.
+         */
+        long[] scheduledByHost = new long[64];
+
+        LaneFields(int index) {
+            this.index = index;
+        }
+    }
+
+    /** A lane, with padding behind its fields as well (see {@link LanePadFront}). */
+    @SuppressWarnings("unused")
+    private static final class Lane extends LaneFields {
+        long q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15, q16;
 
         Lane(int index) {
-            this.index = index;
+            super(index);
         }
     }
 
     /** A thread that runs lanes besides the calling one; {@code lane} is the one it runs now. */
     private static final class LaneThread extends Thread {
+        final int index;
         Lane lane;
 
         LaneThread(int index, Runnable body) {
             super(body, "sim-lane-" + index);
+            this.index = index;
             setDaemon(true);
         }
     }
@@ -198,10 +225,24 @@ public final class SimNetwork {
 
     private int newHost() {
         int host = nextHost++;
-        if (host == originCounts.length) {
-            originCounts = Arrays.copyOf(originCounts, host * 2);
+        LaneFields lane = laneOf(host);
+        int i = countIndex(host);
+        if (i >= lane.scheduledByHost.length) {
+            lane.scheduledByHost = Arrays.copyOf(lane.scheduledByHost, i * 2);
         }
         return host;
+    }
+
+    private int countIndex(int host) {
+        return host / lanes.length;
+    }
+
+    /**
+     * @return which of the {@link #threads()} threads runs the current event (0: the one that called
+     *         {@link #runUntil}); for per-thread tallies that are summed at the end
+     */
+    int threadIndex() {
+        return Thread.currentThread() instanceof LaneThread t ? t.index : 0;
     }
 
     /**
@@ -273,7 +314,7 @@ public final class SimNetwork {
     Event at(int host, long atNs, Runnable task) {
         Lane from = current();
         int origin = from.currentHost;
-        long seq = ((long) origin << ORIGIN_SHIFT) | originCounts[origin]++;
+        long seq = ((long) origin << ORIGIN_SHIFT) | from.scheduledByHost[countIndex(origin)]++;
         Event e = new Event(Math.max(atNs, from.nowNs), seq, host, task);
         Lane to = laneOf(host);
         if (to == from || from == serial) {

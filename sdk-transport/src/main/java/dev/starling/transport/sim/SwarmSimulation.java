@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A broadcaster and N viewers running the shipping {@link PeerEngine} through {@link Node} on a
@@ -288,10 +287,10 @@ public final class SwarmSimulation {
     private final Map<Long, Payload[]> published = new HashMap<>();
     private final Map<Long, long[]> publishedAtNs = new HashMap<>();
     private final Map<Long, Long> publishedCount = new HashMap<>();
-    // Written by every lane's viewers: sums, so the order of the additions does not matter.
-    private final AtomicLongArray latencyHistogramMs = new AtomicLongArray(120_001);
-    private final AtomicLongArray deliveredPerSecond = new AtomicLongArray(4096);
-    private final AtomicLongArray missedPerSecond = new AtomicLongArray(4096);
+    // Added to by every lane's viewers, each simulator thread in its own row.
+    private final ThreadTally latencyHistogramMs;
+    private final ThreadTally deliveredPerSecond;
+    private final ThreadTally missedPerSecond;
     private final List<ViewerReport> sessions = new ArrayList<>();
     private final List<ViewerReport> present = new ArrayList<>();
     private InetSocketAddress broadcasterAddress;
@@ -307,6 +306,9 @@ public final class SwarmSimulation {
     public SwarmSimulation(Config cfg) {
         this.cfg = cfg;
         this.net = new SimNetwork(cfg.seed(), cfg.latencyLoMs(), cfg.latencyHiMs(), cfg.loss(), cfg.threads());
+        this.latencyHistogramMs = new ThreadTally(net.threads(), 120_001);
+        this.deliveredPerSecond = new ThreadTally(net.threads(), 4096);
+        this.missedPerSecond = new ThreadTally(net.threads(), 4096);
         SplittableRandom r = new SplittableRandom(cfg.seed() ^ 0x5eed);
         byte[] seed = new byte[32];
         r.nextBytes(seed);
@@ -673,7 +675,8 @@ public final class SwarmSimulation {
             } else {
                 rep.deliveredAfterDeadline++;
             }
-            deliveredPerSecond.incrementAndGet((int) Math.min(4095, net.nowNs() / 1_000_000_000L));
+            int thread = net.threadIndex();
+            deliveredPerSecond.add(thread, (int) Math.min(4095, net.nowNs() / 1_000_000_000L), 1);
             if (rep.firstDeliveryNs < 0) {
                 rep.firstDeliveryNs = net.nowNs();
             }
@@ -688,7 +691,7 @@ public final class SwarmSimulation {
             long[] at = publishedAtNs.get(e);
             if (at != null) {
                 long ms = (net.nowNs() - at[(int) seq]) / 1_000_000;
-                latencyHistogramMs.incrementAndGet((int) Math.min(latencyHistogramMs.length() - 1, Math.max(0, ms)));
+                latencyHistogramMs.add(thread, (int) Math.min(latencyHistogramMs.length() - 1, Math.max(0, ms)), 1);
             }
         }
 
@@ -696,7 +699,7 @@ public final class SwarmSimulation {
         public void onGap(Gap gap) {
             rep.missed += gap.pieceCount();
             rep.gaps.add(gap);
-            missedPerSecond.addAndGet((int) Math.min(4095, net.nowNs() / 1_000_000_000L), gap.pieceCount());
+            missedPerSecond.add(net.threadIndex(), (int) Math.min(4095, net.nowNs() / 1_000_000_000L), gap.pieceCount());
             rep.startSeq.putIfAbsent(gap.epoch(), gap.fromSeq());
             rep.lastSeq.merge(gap.epoch(), gap.toSeq(), Math::max);
         }
