@@ -71,10 +71,6 @@ final class Peer {
     private double pexTokens = 2;
     private long pexTokensAtNs;
 
-    Peer(long id, InetSocketAddress address, boolean inbound, long nowNs, int substreams) {
-        this(id, address, inbound, null, nowNs, substreams);
-    }
-
     Peer(long id, InetSocketAddress address, boolean inbound, Object link, long nowNs, int substreams) {
         this.id = id;
         this.link = link;

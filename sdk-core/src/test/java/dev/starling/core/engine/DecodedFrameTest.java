@@ -3,8 +3,8 @@ package dev.starling.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.api.ChannelKeys;
-import dev.starling.api.spi.HeapPayload;
 import dev.starling.api.spi.Payload;
+import dev.starling.core.CountingPayload;
 import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.wire.ControlCodec;
@@ -20,21 +20,6 @@ import org.junit.jupiter.api.Test;
  */
 class DecodedFrameTest {
     private final ChannelKeys keys = ChannelKeys.generate();
-
-    /** Counts releases, so a test sees that the engine let go of a payload it refused. */
-    private static final class CountingPayload extends HeapPayload {
-        int released;
-
-        CountingPayload(int length) {
-            super(new byte[length]);
-        }
-
-        @Override
-        public boolean release() {
-            released++;
-            return false;
-        }
-    }
 
     @Test
     void aDecodedPieceIsVerifiedAndDeliveredAsItsBytesWouldBe() throws WireException {
@@ -69,7 +54,7 @@ class DecodedFrameTest {
         Control map = Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1)).build();
         h.engine.onFrame(EngineHarness.PEER, map, junk, 1_000_000);
         assertThat(h.disconnects).singleElement().asString().contains("payload attached to a BUFFER_MAP");
-        assertThat(junk.released).isEqualTo(1);
+        assertThat(junk.released()).isEqualTo(1);
     }
 
     @Test
@@ -85,6 +70,6 @@ class DecodedFrameTest {
         CountingPayload payload = new CountingPayload(10);
         h.engine.onFrame(EngineHarness.PEER, new byte[] {(byte) 0xFF, (byte) 0xFF, 0x01}, payload, 1_000_000);
         assertThat(h.disconnects).singleElement().asString().startsWith("protocol error");
-        assertThat(payload.released).isEqualTo(1);
+        assertThat(payload.released()).isEqualTo(1);
     }
 }

@@ -3,8 +3,8 @@ package dev.starling.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.api.ChannelKeys;
-import dev.starling.api.spi.HeapPayload;
 import dev.starling.api.spi.Payload;
+import dev.starling.core.CountingPayload;
 import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.wire.ControlCodec;
@@ -22,21 +22,6 @@ class PeerHandleTest {
     private static final long PEER = 5;
     private static final InetSocketAddress ADDRESS = new InetSocketAddress("198.51.100.5", 7000);
     private final ChannelKeys keys = ChannelKeys.generate();
-
-    /** Counts releases, so a test sees that the engine let go of a payload it did not take. */
-    private static final class CountingPayload extends HeapPayload {
-        int released;
-
-        CountingPayload(byte[] bytes) {
-            super(bytes);
-        }
-
-        @Override
-        public boolean release() {
-            released++;
-            return false;
-        }
-    }
 
     /** Connects the broadcaster as peer {@link #PEER} with a link, and greets it through the returned handle. */
     private static Object connectBroadcaster(EngineHarness h, Object link) {
@@ -90,7 +75,7 @@ class PeerHandleTest {
                 2_000_000);
         h.engine.onFrame(handle, PEER, PieceCodec.encodeHeader(piece), piece.payload(), 2_000_000);
 
-        assertThat(((CountingPayload) piece.payload()).released).isEqualTo(2);
+        assertThat(((CountingPayload) piece.payload()).released()).isEqualTo(2);
         assertThat(h.engine.epoch()).isEqualTo(-1);
         assertThat(h.engine.counters().bytesFromBroadcaster()).isZero();
     }
@@ -103,7 +88,7 @@ class PeerHandleTest {
         h.engine.onFrame(handle, PEER + 1, ControlCodec.decode(PieceCodec.encodeHeader(piece)), piece.payload(),
                 2_000_000);
 
-        assertThat(((CountingPayload) piece.payload()).released).isEqualTo(1);
+        assertThat(((CountingPayload) piece.payload()).released()).isEqualTo(1);
         assertThat(h.engine.counters().bytesFromBroadcaster()).isZero();
     }
 }

@@ -6,9 +6,9 @@ import dev.starling.api.ChannelKeys;
 import dev.starling.api.spi.Cancellable;
 import dev.starling.api.spi.Connection;
 import dev.starling.api.spi.ConnectionHandler;
-import dev.starling.api.spi.HeapPayload;
 import dev.starling.api.spi.Transport;
 import dev.starling.api.spi.TransportLoop;
+import dev.starling.core.CountingPayload;
 import dev.starling.core.engine.EngineConfig;
 import dev.starling.core.engine.PeerEngine;
 import dev.starling.core.piece.Ed25519PieceVerifier;
@@ -23,21 +23,6 @@ import org.junit.jupiter.api.Test;
  */
 class NodeLinkTest {
     private static final ChannelKeys KEYS = ChannelKeys.generate();
-
-    /** Counts releases, so a test sees that a payload nobody sent was let go of. */
-    private static final class CountingPayload extends HeapPayload {
-        int released;
-
-        CountingPayload() {
-            super(new byte[] {7});
-        }
-
-        @Override
-        public boolean release() {
-            released++;
-            return false;
-        }
-    }
 
     /** A connection that records what is sent on it; it keeps attachments if asked to. */
     private static class RecordingConnection implements Connection {
@@ -151,12 +136,12 @@ class NodeLinkTest {
         Node node = node();
         AttachingConnection c = new AttachingConnection();
         node.onConnected(c);
-        CountingPayload payload = new CountingPayload();
+        CountingPayload payload = new CountingPayload(new byte[] {7});
         node.send(c.id(), c, new byte[] {1}, payload, Long.MAX_VALUE);
 
         assertThat(c.attachment).isNotNull();
         assertThat(c.sent).hasSize(2); // the engine's handshake, then ours
-        assertThat(payload.released).isEqualTo(1);
+        assertThat(payload.released()).isEqualTo(1);
     }
 
     @Test
@@ -166,13 +151,13 @@ class NodeLinkTest {
             node.onConnected(c);
             node.disconnect(c.id(), "test");
             int before = c.sent.size();
-            CountingPayload payload = new CountingPayload();
+            CountingPayload payload = new CountingPayload(new byte[] {7});
             node.send(c.id(), c, new byte[] {1}, payload, Long.MAX_VALUE);
 
             assertThat(c.closed).isTrue();
             assertThat(c.attachment()).isNull();
             assertThat(c.sent).as(c.getClass().getSimpleName()).hasSize(before);
-            assertThat(payload.released).isEqualTo(1);
+            assertThat(payload.released()).isEqualTo(1);
         }
     }
 
@@ -181,7 +166,7 @@ class NodeLinkTest {
         Node node = node();
         RecordingConnection c = new RecordingConnection();
         node.onConnected(c);
-        node.send(c.id(), null, new byte[] {1}, new CountingPayload(), Long.MAX_VALUE);
+        node.send(c.id(), null, new byte[] {1}, new CountingPayload(new byte[] {7}), Long.MAX_VALUE);
 
         assertThat(c.sent).hasSize(2);
     }
