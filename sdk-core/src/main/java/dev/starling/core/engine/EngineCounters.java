@@ -30,6 +30,7 @@ public final class EngineCounters {
     long rootsReplaced;
     long rootsDropped;
     long reserveSlotsReclaimed;
+    long strangersClosedUnanswered;
 
     /** @return broadcaster: reserve slots given to viewers that found no room among their neighbours */
     public long reserveAdmitted() { return reserveAdmitted; }
@@ -45,6 +46,11 @@ public final class EngineCounters {
     public long rootsDropped() { return rootsDropped; }
     /** @return broadcaster: reserve slots taken back because the holder's maps showed a depth other than 1 there for 3 s */
     public long reserveSlotsReclaimed() { return reserveSlotsReclaimed; }
+    /**
+     * @return broadcaster: diallers it was too full to take and had no upload to spare to tell so (handshake, addresses,
+     *         goodbye): closed without a word; they retry after a backoff
+     */
+    public long strangersClosedUnanswered() { return strangersClosedUnanswered; }
     /** @return neighbours let go to make room for a parent in a tree where the node had none */
     public long peersRotated() { return peersRotated; }
     /** @return payload bytes uploaded */

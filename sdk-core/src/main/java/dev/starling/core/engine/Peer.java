@@ -15,6 +15,10 @@ final class Peer {
     boolean gone;
 
     boolean handshaken;
+    /** Broadcaster: its own handshake to this inbound peer waits for the peer's, to decide whether to answer at all. */
+    boolean handshakeHeld;
+    /** Broadcaster: the cost of turning this peer away was already taken from its budget for strangers. */
+    boolean refusalPaid;
     boolean broadcaster;
     byte[] peerId;
     int listenPort;

@@ -193,6 +193,30 @@ public final class PeerEngine {
     private static final long RESERVE_TURN_NS = 10_000_000_000L;
     private static final long RESERVE_IDLE_NS = 5_000_000_000L;
     private static final int MAX_RESERVE_SLOTS = 65_536;
+    /**
+     * Broadcaster with a finite upload: the share of it, and the burst in seconds of it, that may go to strangers it
+     * is too full to take. Past the budget a refusal is short (SHORT_REFUSAL_ADDRESSES addresses instead of 50), and
+     * past that a dialler is closed without a word, so a flash crowd cannot queue seconds of refusals ahead of the
+     * trees' pieces. Without it, 10,000 viewers dialling a broadcaster at 4x the bitrate queued 6 MB of refusals, a
+     * backlog longer than the handshake timeout: every viewer timed out, redialled, and none ever started. A tenth
+     * of the upload formed 1,000 viewers' swarm slower than a quarter (benchmarks/RESULTS.md).
+     */
+    private static final double STRANGER_SHARE = 0.25;
+    private static final double STRANGER_BURST_S = 0.5;
+    /**
+     * What a refusal is taken to cost, decided before it is sent: a handshake, 50 addresses and a goodbye are 431
+     * bytes of messages in three frames (575 bytes with the simulator's framing of 48 bytes a frame).
+     */
+    private static final int REFUSAL_BYTES = 600;
+    /** A short refusal: a handshake, this many addresses and a goodbye, 114 bytes of messages (258 framed). */
+    private static final int SHORT_REFUSAL_ADDRESSES = 5;
+    private static final int SHORT_REFUSAL_BYTES = 250;
+    /**
+     * A viewer whose bootstrap address (the broadcaster) closed, failed or timed out before a handshake retries after
+     * RECONNECT_BROADCASTER_NS doubled per failure in a row, up to this, scaled by a random 0.5-1.5 so a crowd that
+     * failed together does not come back together.
+     */
+    private static final long BOOTSTRAP_BACKOFF_MAX_NS = 16_000_000_000L;
     private static final long STRAY_CHILD_NS = 3_000_000_000L;
 
     private final ChannelId channel;
@@ -235,6 +259,9 @@ public final class PeerEngine {
     private final Map<InetSocketAddress, Long> dialing = new LinkedHashMap<>();
     private final List<InetSocketAddress> bootstrap = new ArrayList<>();
     private long broadcasterRetryNs;
+    private int bootstrapFailures; // in a row, reset by a handshake with a broadcaster
+    private double strangerTokens = Double.NaN; // broadcaster: bytes it may still spend refusing (NaN: not yet set)
+    private long lastStrangerRefillNs;
     private long reserveRetryNs;
 
     // The live window: a ring of pieces indexed by seq.
@@ -471,6 +498,21 @@ public final class PeerEngine {
         if (!inbound) {
             dialing.remove(address);
         }
+        if (inbound && isBroadcaster && peers.size() > peerLimit() && strangerTokens(nowNs) < Double.MAX_VALUE) {
+            // Likely full (diallers not yet handshaken count, or a crowd arriving at once would all be answered):
+            // a refusal is paid for now, or the handshake waits for the dialler's, which decides (onHandshake).
+            if (strangerTokens < REFUSAL_BYTES) {
+                p.handshakeHeld = true;
+                return p;
+            }
+            strangerTokens -= REFUSAL_BYTES;
+            p.refusalPaid = true;
+        }
+        sendHandshake(p, address, inbound, nowNs);
+        return p;
+    }
+
+    private void sendHandshake(Peer p, InetSocketAddress address, boolean inbound, long nowNs) {
         Handshake hs = Handshake.newBuilder()
                 .setProtocolVersion(PROTOCOL_VERSION)
                 .setChannelId(UnsafeByteOperations.unsafeWrap(channelKey))
@@ -482,12 +524,38 @@ public final class PeerEngine {
                 .setSeeksReserve(!inbound && !isBroadcaster && bootstrap.contains(address) && needsReserve(nowNs) >= 0)
                 .build();
         sendControl(p, Control.newBuilder().setHandshake(hs).build());
-        return p;
+    }
+
+    /** Neighbours this node keeps (more may come for the broadcaster's reserve). */
+    private int peerLimit() {
+        return cfg.stream().maxPeers() + (isBroadcaster ? 0 : 2);
+    }
+
+    /**
+     * Broadcaster: bytes it may still spend on strangers it turns away, refilled at STRANGER_SHARE of its upload up
+     * to STRANGER_BURST_S of it; unlimited when its upload is.
+     */
+    private double strangerTokens(long nowNs) {
+        if (uploadCapacityBps <= 0 || uploadCapacityBps >= Long.MAX_VALUE / 16) {
+            return Double.MAX_VALUE;
+        }
+        double burst = uploadCapacityBps / 8.0 * STRANGER_BURST_S;
+        if (Double.isNaN(strangerTokens)) {
+            strangerTokens = burst;
+        } else {
+            strangerTokens = Math.min(burst, strangerTokens
+                    + (nowNs - lastStrangerRefillNs) * (STRANGER_SHARE * uploadCapacityBps / 8.0 / 1e9));
+        }
+        lastStrangerRefillNs = nowNs;
+        return strangerTokens;
     }
 
     /** An outbound connection attempt failed. */
     public void onConnectFailed(InetSocketAddress address, long nowNs) {
         dialing.remove(address);
+        if (bootstrap.contains(address)) {
+            bootstrapFailed(nowNs);
+        }
         candidates.holdOff(address, nowNs + CONNECT_FAILED_BACKOFF_NS);
     }
 
@@ -499,6 +567,9 @@ public final class PeerEngine {
         }
         p.gone = true;
         peers.remove(p);
+        if (!p.handshaken && !p.inbound && bootstrap.contains(p.address)) {
+            bootstrapFailed(nowNs); // closed or timed out before a word: a broadcaster too busy to answer
+        }
         InetSocketAddress la = p.listenAddress();
         if (p.handshaken && la != null && !p.broadcaster && !isBanned(la, nowNs)) {
             candidates.reached(la, p.primarySubstream, nowNs); // it may be passed on for a while yet
@@ -783,8 +854,11 @@ public final class PeerEngine {
             candidates.reached(la, p.primarySubstream, nowNs);
             candidates.holdOff(la, nowNs + REDIAL_BACKOFF_NS);
         }
+        if (p.broadcaster) {
+            bootstrapFailures = 0;
+        }
         int handshaken = countHandshaken();
-        int limit = cfg.stream().maxPeers() + (isBroadcaster ? 0 : 2);
+        int limit = peerLimit();
         if (p.seeksReserve && reserveChildren < reserveSlots) {
             limit += reserveSlots; // it leaves again if it holds no reserve slot soon (dropIdleReserveSeekers)
         }
@@ -802,11 +876,33 @@ public final class PeerEngine {
             }
         }
         if ((handshaken > limit || tooManyInTree(p)) && !p.broadcaster && !unlimited) {
-            sendPeerExchange(p, nowNs);
+            int addresses = MAX_PEX_ADDRESSES;
+            if (isBroadcaster && !p.refusalPaid && strangerTokens(nowNs) < Double.MAX_VALUE) {
+                // A crowd, and a budget for it: a full refusal while it lasts, then a short one (a few addresses
+                // are enough to reach peers that tell more), then none.
+                double tokens = strangerTokens(nowNs);
+                addresses = tokens >= REFUSAL_BYTES ? MAX_PEX_ADDRESSES : tokens >= SHORT_REFUSAL_BYTES ? SHORT_REFUSAL_ADDRESSES : 0;
+                if (addresses == 0) {
+                    // Closed without a word. Its address, just reached, goes out in peer exchange.
+                    counters.strangersClosedUnanswered++;
+                    out.disconnect(p.id, "peer limit reached, no upload to spare for a refusal");
+                    return;
+                }
+                strangerTokens -= addresses == MAX_PEX_ADDRESSES ? REFUSAL_BYTES : SHORT_REFUSAL_BYTES;
+            }
+            if (p.handshakeHeld) {
+                p.handshakeHeld = false;
+                sendHandshake(p, p.address, true, nowNs);
+            }
+            sendPeerExchange(p, addresses, nowNs);
             sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder()
                     .setReason(p.seeksReserve ? "reserve full" : "full")).build());
             out.disconnect(p.id, "peer limit reached");
             return;
+        }
+        if (p.handshakeHeld) {
+            p.handshakeHeld = false;
+            sendHandshake(p, p.address, true, nowNs);
         }
         sendBufferMap(p, nowNs);
         if (isBroadcaster || p.inbound) {
@@ -920,7 +1016,8 @@ public final class PeerEngine {
         if (forReserve) {
             reserveRetryNs = nowNs + RECONNECT_BROADCASTER_NS;
         }
-        if (forReserve || (!haveBroadcaster && (nowNs >= broadcasterRetryNs || lost)
+        // Lost, it dials at once, unless its last tries failed in a row: then it waits its backoff.
+        if (forReserve || (!haveBroadcaster && (nowNs >= broadcasterRetryNs || (lost && !backingOffBootstrap()))
                 && (lost || !started || epochStale(nowNs)))) {
             broadcasterRetryNs = nowNs + RECONNECT_BROADCASTER_NS;
             for (InetSocketAddress b : bootstrap) {
@@ -1060,6 +1157,24 @@ public final class PeerEngine {
         return offsetKnown && nowNs / 1000 + offsetUs - newestPublishUs > 3_000_000;
     }
 
+    /**
+     * The bootstrap address (the broadcaster) closed, failed or timed out before a handshake. A single failure
+     * happens (a lost frame, a restart) and is retried as before; from the second in a row the node waits
+     * RECONNECT_BROADCASTER_NS, doubled per further failure up to BOOTSTRAP_BACKOFF_MAX_NS, times a random 0.5-1.5.
+     */
+    private void bootstrapFailed(long nowNs) {
+        bootstrapFailures++;
+        if (backingOffBootstrap()) {
+            long waitNs = Math.min(BOOTSTRAP_BACKOFF_MAX_NS,
+                    RECONNECT_BROADCASTER_NS << Math.min(bootstrapFailures - 2, 8));
+            broadcasterRetryNs = Math.max(broadcasterRetryNs, nowNs + (long) (waitNs * (0.5 + random.nextDouble())));
+        }
+    }
+
+    private boolean backingOffBootstrap() {
+        return bootstrapFailures >= 2;
+    }
+
     private void dial(InetSocketAddress a, long nowNs) {
         dialing.put(a, nowNs);
         out.connect(a);
@@ -1115,18 +1230,24 @@ public final class PeerEngine {
     }
 
     private void sendPeerExchange(Peer to, long nowNs) {
+        sendPeerExchange(to, MAX_PEX_ADDRESSES, nowNs);
+    }
+
+    private void sendPeerExchange(Peer to, int max, long nowNs) {
         // Up to 50 addresses, each one this node reached itself: the connected peers, then a random sample of
         // those it was connected to recently. What others told it is never passed on, so a lie travels one hop.
+        // A short list (a refusal in a crowd) is a random sample only: the neighbours would be named in every one.
         List<InetSocketAddress> connected = new ArrayList<>(peers.size());
-        for (Peer p : peers) {
+        for (int i = 0; i < peers.size() && max == MAX_PEX_ADDRESSES; i++) {
+            Peer p = peers.get(i);
             InetSocketAddress la = p.listenAddress();
             if (p != to && p.handshaken && la != null && !p.broadcaster) {
                 connected.add(la);
             }
         }
-        CompactAddresses v4 = new CompactAddresses(MAX_PEX_ADDRESSES);
+        CompactAddresses v4 = new CompactAddresses(max);
         List<PeerAddress> v6 = new ArrayList<>(0);
-        candidates.chooseForExchange(connected, to.listenAddress(), MAX_PEX_ADDRESSES, nowNs,
+        candidates.chooseForExchange(connected, to.listenAddress(), max, nowNs,
                 new CandidatePool.ExchangeSink() {
                     @Override
                     public void addV4(int ip, int port, int primary) {

@@ -99,6 +99,7 @@ final class EngineHarness implements EngineOutput {
         byte[] id = new byte[16];
         id[0] = 9;
         id[1] = (byte) peer;
+        id[2] = (byte) (peer >> 8); // distinct ids for crowds of up to 65,536
         return Control.newBuilder().setHandshake(Handshake.newBuilder()
                 .setProtocolVersion(PeerEngine.PROTOCOL_VERSION)
                 .setChannelId(UnsafeByteOperations.unsafeWrap(keys.channelId().publicKey()))
