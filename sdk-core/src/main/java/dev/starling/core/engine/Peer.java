@@ -19,6 +19,8 @@ final class Peer {
     boolean handshakeHeld;
     /** Broadcaster: the cost of turning this peer away was already taken from its budget for strangers. */
     boolean refusalPaid;
+    /** It sent something this node could not take, and was dropped for it (not a sign that it is busy). */
+    boolean protocolError;
     boolean broadcaster;
     byte[] peerId;
     int listenPort;

@@ -30,7 +30,7 @@ class ReserveTest {
     @Test
     void aLastResortSubscribeBeyondTheRootsGetsAReserveSlotWhileTheUploadLasts() {
         // 4 roots + 2 slots of repair share + 2 reserve slots.
-        EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
+        EngineHarness b = EngineHarness.broadcaster(keys, uploadWithReserve(2));
         for (int k = 0; k < 4; k++) {
             b.connectPeer(10 + k, addr(10 + k), true, false, 0, CONTRIBUTOR_BPS, k);
             b.subscribe(10 + k, k, false, 0);
@@ -57,7 +57,7 @@ class ReserveTest {
 
     @Test
     void pushesToReserveSlotsAreCountedApartFromThoseToTheRoots() {
-        EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
+        EngineHarness b = EngineHarness.broadcaster(keys, uploadWithReserve(2));
         fillRoots(b);
         b.connectPeer(20, addr(20), true, false, 0, CONTRIBUTOR_BPS, 1);
         b.subscribe(20, 0, true, S);
@@ -78,7 +78,7 @@ class ReserveTest {
 
     @Test
     void aLastResortSubscribeNeverTakesARootsPlace() {
-        EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
+        EngineHarness b = EngineHarness.broadcaster(keys, uploadWithReserve(2));
         for (int k = 0; k < 4; k++) {
             b.connectPeer(10 + k, addr(10 + k), true, false, 0, SUBSTREAM_BPS, (k + 1) % 4); // weak roots, leaves
             b.subscribe(10 + k, k, false, 0);
@@ -92,7 +92,7 @@ class ReserveTest {
 
     @Test
     void aViewerThatUploadsNothingGetsNoReserveSlot() {
-        EngineHarness b = EngineHarness.broadcaster(keys, 8 * SUBSTREAM_BPS);
+        EngineHarness b = EngineHarness.broadcaster(keys, uploadWithReserve(2));
         fillRoots(b);
         b.connectPeer(20, addr(20), true, false, 0, 0, 1);
         b.subscribe(20, 0, true, S);
@@ -104,7 +104,7 @@ class ReserveTest {
 
     @Test
     void aFullReserveTakesTurnsTheLongestHolderMakesWayAfterTenSeconds() {
-        EngineHarness b = broadcasterWithReserveHolder(7 * SUBSTREAM_BPS); // one reserve slot
+        EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(1)); // one reserve slot
         b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
         b.subscribe(21, 3, true, 5 * S);
         assertThat(b.lastReply(21).getAccepted()).as("the holder's turn is not over").isFalse();
@@ -118,7 +118,7 @@ class ReserveTest {
 
     @Test
     void unsubscribingAndSubscribingAgainDoesNotStartAFreshTurn() {
-        EngineHarness b = broadcasterWithReserveHolder(7 * SUBSTREAM_BPS); // one reserve slot
+        EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(1)); // one reserve slot
         b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
         // A holder that gives its slot back and takes it again at once (as a liar would, every few seconds) keeps
         // the turn it started at 1 s, which is over at 11 s.
@@ -138,7 +138,7 @@ class ReserveTest {
 
     @Test
     void aReserveSlotWhoseHolderShowsAParentElsewhereIsTakenBackAfterThreeSeconds() {
-        EngineHarness b = broadcasterWithReserveHolder(7 * SUBSTREAM_BPS); // one reserve slot
+        EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(1)); // one reserve slot
         b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
         b.control(20, depths(1, 1, 1, 1), S + S / 10);
         // It moved to a neighbour at depth 6 and its unsubscribe was lost: its maps now say depth 7 in tree 3.
@@ -157,7 +157,7 @@ class ReserveTest {
 
     @Test
     void eachReserveSlotOfOneHolderHasItsOwnGrace() {
-        EngineHarness b = broadcasterWithReserveHolder(8 * SUBSTREAM_BPS); // two reserve slots
+        EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(2)); // two reserve slots
         b.control(20, depths(1, 1, 1, 7), 2 * S); // tree 3 from elsewhere since 2 s
         b.subscribe(20, 2, true, 4 * S + S * 9 / 10);
         assertThat(b.lastReply(20).getReserve()).isTrue();
@@ -173,7 +173,7 @@ class ReserveTest {
 
     @Test
     void aReserveHolderWhoseMapsLagBehindKeepsItsSlot() {
-        EngineHarness b = broadcasterWithReserveHolder(7 * SUBSTREAM_BPS);
+        EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(1));
         // Maps from before the acceptance (detached), then one at depth 1, then a stale one again: never three
         // seconds in a row off depth 1.
         for (long t = S; t < 20 * S; t += 400_000_000L) {
@@ -186,7 +186,7 @@ class ReserveTest {
 
     @Test
     void aSlotGrantedAgainStartsWithACleanRecord() {
-        EngineHarness b = broadcasterWithReserveHolder(7 * SUBSTREAM_BPS);
+        EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(1));
         b.control(20, depths(1, 1, 1, 7), 2 * S);
         b.control(20, depths(1, 1, 1, 7), 4 * S);
         b.unsubscribe(20, 3, 4 * S + S / 2); // gave the slot back in time, its maps still off depth 1
@@ -414,6 +414,14 @@ class ReserveTest {
     }
 
     /** A broadcaster with this upload, its four roots taken, and viewer 20 holding a reserve slot in tree 3 since 1 s. */
+    /**
+     * A broadcaster's upload that holds 4 roots, 2 slots of repair share and {@code reserveSlots} reserve slots in the
+     * share of it the reserve is sized from.
+     */
+    private static long uploadWithReserve(int reserveSlots) {
+        return (long) Math.ceil((4 + 2 + reserveSlots) * SUBSTREAM_BPS / PeerEngine.RESERVE_SIZING_SHARE);
+    }
+
     private EngineHarness broadcasterWithReserveHolder(long uploadBps) {
         EngineHarness b = EngineHarness.broadcaster(keys, uploadBps);
         fillRoots(b);
