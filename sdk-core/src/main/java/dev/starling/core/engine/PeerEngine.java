@@ -424,7 +424,8 @@ public final class PeerEngine {
 
     /**
      * The broadcaster's reserve: what its upload (less the strangers' budget) holds beyond its tree roots and its
-     * repair share, in substream slots. When viewers together upload less than the stream needs, this is what covers the deficit.
+     * repair share, in substream slots. When viewers together upload less than the stream needs, this is what covers
+     * the deficit.
      */
     private int reserveSlotsFor(long uploadCapacityBps) {
         if (uploadCapacityBps >= Long.MAX_VALUE / 16) {
@@ -888,7 +889,8 @@ public final class PeerEngine {
                 // A crowd, and a budget for it: a full refusal while it lasts, then a short one (a few addresses
                 // are enough to reach peers that tell more), then none.
                 double tokens = strangerTokens(nowNs);
-                addresses = tokens >= REFUSAL_BYTES ? MAX_PEX_ADDRESSES : tokens >= SHORT_REFUSAL_BYTES ? SHORT_REFUSAL_ADDRESSES : 0;
+                addresses = tokens >= REFUSAL_BYTES ? MAX_PEX_ADDRESSES
+                        : tokens >= SHORT_REFUSAL_BYTES ? SHORT_REFUSAL_ADDRESSES : 0;
                 if (addresses == 0) {
                     // Closed without a word. Its address, just reached, goes out in peer exchange.
                     counters.strangersClosedUnanswered++;
@@ -1245,11 +1247,12 @@ public final class PeerEngine {
         // those it was connected to recently. What others told it is never passed on, so a lie travels one hop.
         // A short list (a refusal in a crowd) is a random sample only: the neighbours would be named in every one.
         List<InetSocketAddress> connected = new ArrayList<>(peers.size());
-        for (int i = 0; i < peers.size() && max == MAX_PEX_ADDRESSES; i++) {
-            Peer p = peers.get(i);
-            InetSocketAddress la = p.listenAddress();
-            if (p != to && p.handshaken && la != null && !p.broadcaster) {
-                connected.add(la);
+        if (max == MAX_PEX_ADDRESSES) {
+            for (Peer p : peers) {
+                InetSocketAddress la = p.listenAddress();
+                if (p != to && p.handshaken && la != null && !p.broadcaster) {
+                    connected.add(la);
+                }
             }
         }
         CompactAddresses v4 = new CompactAddresses(max);
