@@ -265,7 +265,9 @@ public final class PeerEngine {
     private final Map<InetSocketAddress, Long> dialing = new LinkedHashMap<>();
     private final List<InetSocketAddress> bootstrap = new ArrayList<>();
     private long broadcasterRetryNs;
-    private int bootstrapFailures; // in a row, reset by a handshake with a broadcaster
+    private int bootstrapFailures; // rounds in a row, reset by a handshake with a broadcaster or bootstrap address
+    private long bootstrapRoundNs = Long.MIN_VALUE; // when the bootstrap addresses were last dialled
+    private long failedRoundNs = Long.MIN_VALUE + 1; // the round whose failure was counted last
     private double strangerTokens = Double.NaN; // broadcaster: bytes it may still spend refusing (NaN: not yet set)
     private long lastStrangerRefillNs;
     private long reserveRetryNs;
@@ -546,7 +548,7 @@ public final class PeerEngine {
         if (uploadCapacityBps <= 0 || uploadCapacityBps >= Long.MAX_VALUE / 16) {
             return Double.MAX_VALUE;
         }
-        double burst = uploadCapacityBps / 8.0 * STRANGER_BURST_S;
+        double burst = strangerBurstBytes();
         if (Double.isNaN(strangerTokens)) {
             strangerTokens = burst;
         } else {
@@ -555,6 +557,10 @@ public final class PeerEngine {
         }
         lastStrangerRefillNs = nowNs;
         return strangerTokens;
+    }
+
+    private double strangerBurstBytes() {
+        return uploadCapacityBps / 8.0 * STRANGER_BURST_S;
     }
 
     /** An outbound connection attempt failed. */
@@ -619,6 +625,7 @@ public final class PeerEngine {
         } catch (WireException e) {
             payload.release();
             counters.framesRejected++;
+            p.protocolError = true;
             dropPeer(p, "protocol error: " + e.getMessage(), false, nowNs);
             return;
         }
@@ -862,7 +869,7 @@ public final class PeerEngine {
             candidates.reached(la, p.primarySubstream, nowNs);
             candidates.holdOff(la, nowNs + REDIAL_BACKOFF_NS);
         }
-        if (p.broadcaster) {
+        if (p.broadcaster || (!p.inbound && bootstrap.contains(p.address))) {
             bootstrapFailures = 0;
         }
         int handshaken = countHandshaken();
@@ -894,7 +901,7 @@ public final class PeerEngine {
                 if (addresses == 0) {
                     // Closed without a word. Its address, just reached, goes out in peer exchange.
                     counters.strangersClosedUnanswered++;
-                    out.disconnect(p.id, "peer limit reached, no upload to spare for a refusal");
+                    dropPeer(p, "peer limit reached, no upload to spare for a refusal", false, nowNs);
                     return;
                 }
                 strangerTokens -= addresses == MAX_PEX_ADDRESSES ? REFUSAL_BYTES : SHORT_REFUSAL_BYTES;
@@ -912,6 +919,11 @@ public final class PeerEngine {
         if (p.handshakeHeld) {
             p.handshakeHeld = false;
             sendHandshake(p, p.address, true, nowNs);
+        }
+        if (p.refusalPaid) {
+            // Paid for as a likely refusal, then taken after all (room freed, or it came for the reserve).
+            p.refusalPaid = false;
+            strangerTokens = Math.min(strangerTokens(nowNs) + REFUSAL_BYTES, strangerBurstBytes());
         }
         sendBufferMap(p, nowNs);
         if (isBroadcaster || p.inbound) {
@@ -1021,7 +1033,8 @@ public final class PeerEngine {
         }
         // Back to the bootstrap addresses when the swarm is lost, or to find a restarted broadcaster.
         boolean lost = peers.isEmpty() && dialing.isEmpty();
-        boolean forReserve = !haveBroadcaster && nowNs >= reserveRetryNs && needsReserve(nowNs) >= 0;
+        boolean forReserve = !haveBroadcaster && nowNs >= reserveRetryNs && needsReserve(nowNs) >= 0
+                && (!backingOffBootstrap() || nowNs >= broadcasterRetryNs);
         if (forReserve) {
             reserveRetryNs = nowNs + RECONNECT_BROADCASTER_NS;
         }
@@ -1029,6 +1042,7 @@ public final class PeerEngine {
         if (forReserve || (!haveBroadcaster && (nowNs >= broadcasterRetryNs || (lost && !backingOffBootstrap()))
                 && (lost || !started || epochStale(nowNs)))) {
             broadcasterRetryNs = nowNs + RECONNECT_BROADCASTER_NS;
+            bootstrapRoundNs = nowNs;
             for (InetSocketAddress b : bootstrap) {
                 if (!dialing.containsKey(b) && !isBanned(b, nowNs) && !connectedTo(b)) {
                     dial(b, nowNs);
@@ -1172,6 +1186,10 @@ public final class PeerEngine {
      * RECONNECT_BROADCASTER_NS, doubled per further failure up to BOOTSTRAP_BACKOFF_MAX_NS, times a random 0.5-1.5.
      */
     private void bootstrapFailed(long nowNs) {
+        if (failedRoundNs == bootstrapRoundNs) {
+            return; // one failure a round, however many bootstrap addresses the link names
+        }
+        failedRoundNs = bootstrapRoundNs;
         bootstrapFailures++;
         if (backingOffBootstrap()) {
             long waitNs = Math.min(BOOTSTRAP_BACKOFF_MAX_NS,

@@ -199,6 +199,91 @@ class CrowdAtTheBroadcasterTest {
         assertThat(redialAtNs - failedAtNs).as("lost, it dials again at once").isBetween(0L, 300 * MS);
     }
 
+    @Test
+    void aHeldDiallerThatUploadsMoreTakesAWeakerNeighboursPlaceAndIsGreetedFirst() {
+        EngineHarness b = EngineHarness.broadcaster(keys, UPLINK_BPS);
+        crowd(b, 2_000, 0);
+        long strong = 99;
+        b.engine.onConnected(strong, addr(99), true, 0);
+        assertThat(b.sentTo(strong)).isEmpty();
+        b.control(strong, b.handshake(strong, addr(99), false, 20_000_000, 1), 0);
+        List<Control> to = b.sentTo(strong);
+        assertThat(to).isNotEmpty();
+        assertThat(to.get(0).hasHandshake()).isTrue();
+        assertThat(to).noneMatch(Control::hasGoodbye);
+        assertThat(b.engine.counters().neighboursReplacedByStronger()).isEqualTo(1);
+    }
+
+    @Test
+    void aProtocolErrorFromTheBootstrapIsNoSignThatItIsBusy() {
+        EngineHarness v = new EngineHarness(keys);
+        InetSocketAddress broadcaster = addr(1);
+        v.engine.addBootstrap(List.of(broadcaster));
+        long[] waitedNs = failLikeThis(v, broadcaster, 4, (conn, nowNs) -> {
+            v.engine.onConnected(conn, broadcaster, false, nowNs);
+            // Something other than a handshake first (a lost handshake frame, in the simulator): dropped for it.
+            v.control(conn, Control.newBuilder().setGoodbye(
+                    dev.starling.core.wire.proto.Goodbye.newBuilder().setReason("full")).build(), nowNs);
+        });
+        for (int i = 1; i < waitedNs.length; i++) {
+            assertThat(waitedNs[i]).as("redial %d", i).isLessThanOrEqualTo(300 * MS);
+        }
+    }
+
+    @Test
+    void failedConnectsToTheBootstrapBackOffToo() {
+        EngineHarness v = new EngineHarness(keys);
+        InetSocketAddress broadcaster = addr(1);
+        v.engine.addBootstrap(List.of(broadcaster));
+        long[] waitedNs = failLikeThis(v, broadcaster, 3, (conn, nowNs) -> v.engine.onConnectFailed(broadcaster, nowNs));
+        assertThat(waitedNs[1]).isLessThanOrEqualTo(300 * MS);
+        assertThat(waitedNs[2]).isGreaterThanOrEqualTo(S);
+    }
+
+    @Test
+    void twoBootstrapAddressesFailingInOneRoundAreOneFailure() {
+        EngineHarness v = new EngineHarness(keys);
+        InetSocketAddress first = addr(1);
+        InetSocketAddress second = addr(2);
+        v.engine.addBootstrap(List.of(first, second));
+        v.engine.onTimer(0);
+        assertThat(v.dialled).containsExactly(first, second);
+        v.engine.onConnectFailed(first, 10 * MS);
+        v.engine.onConnectFailed(second, 10 * MS);
+        long nowNs = 10 * MS;
+        while (v.dialled.size() == 2 && nowNs < 5 * S) {
+            nowNs += 50 * MS;
+            v.engine.onTimer(nowNs);
+        }
+        assertThat(nowNs).as("one failure: retried at the next round").isLessThanOrEqualTo(300 * MS);
+    }
+
+    /**
+     * Lets the viewer dial its bootstrap address {@code failures} times, failing each dial as {@code fail} does at
+     * once; returns how long each redial waited after the failure before it (index 0 unused).
+     */
+    private static long[] failLikeThis(EngineHarness v, InetSocketAddress bootstrap, int failures,
+                                       java.util.function.ObjLongConsumer<Long> fail) {
+        long[] failedAtNs = new long[failures];
+        long[] waitedNs = new long[failures];
+        long conn = 500;
+        int n = 0;
+        for (long nowNs = 0; n < failures && nowNs < 120 * S; nowNs += 50 * MS) {
+            int dialled = v.dialled.size();
+            v.engine.onTimer(nowNs);
+            if (v.dialled.size() > dialled) {
+                assertThat(v.dialled.get(v.dialled.size() - 1)).isEqualTo(bootstrap);
+                if (n > 0) {
+                    waitedNs[n] = nowNs - failedAtNs[n - 1];
+                }
+                fail.accept(conn++, nowNs);
+                failedAtNs[n++] = nowNs;
+            }
+        }
+        assertThat(n).isEqualTo(failures);
+        return waitedNs;
+    }
+
     private static InetSocketAddress addr(int i) {
         // Each in its own /24: the candidate pool passes on few addresses of one subnet.
         return new InetSocketAddress("10." + (i >> 8 & 255) + "." + (i & 255) + ".1", 7000);

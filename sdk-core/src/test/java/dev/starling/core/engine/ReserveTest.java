@@ -413,7 +413,6 @@ class ReserveTest {
         assertThat(v.lastReply(30).getAccepted()).as("the rider lost its slot").isFalse();
     }
 
-    /** A broadcaster with this upload, its four roots taken, and viewer 20 holding a reserve slot in tree 3 since 1 s. */
     /**
      * A broadcaster's upload that holds 4 roots, 2 slots of repair share and {@code reserveSlots} reserve slots in the
      * share of it the reserve is sized from.
@@ -422,6 +421,7 @@ class ReserveTest {
         return (long) Math.ceil((4 + 2 + reserveSlots) * SUBSTREAM_BPS / PeerEngine.RESERVE_SIZING_SHARE);
     }
 
+    /** A broadcaster with this upload, its four roots taken, and viewer 20 holding a reserve slot in tree 3 since 1 s. */
     private EngineHarness broadcasterWithReserveHolder(long uploadBps) {
         EngineHarness b = EngineHarness.broadcaster(keys, uploadBps);
         fillRoots(b);
