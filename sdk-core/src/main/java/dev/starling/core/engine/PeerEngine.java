@@ -892,10 +892,10 @@ public final class PeerEngine {
         }
         if ((handshaken > limit || tooManyInTree(p)) && !p.broadcaster && !unlimited) {
             int addresses = MAX_PEX_ADDRESSES;
-            if (isBroadcaster && !p.refusalPaid && strangerTokens(nowNs) < Double.MAX_VALUE) {
+            double tokens = isBroadcaster && !p.refusalPaid ? strangerTokens(nowNs) : Double.MAX_VALUE;
+            if (tokens < Double.MAX_VALUE) {
                 // A crowd, and a budget for it: a full refusal while it lasts, then a short one (a few addresses
                 // are enough to reach peers that tell more), then none.
-                double tokens = strangerTokens(nowNs);
                 addresses = tokens >= REFUSAL_BYTES ? MAX_PEX_ADDRESSES
                         : tokens >= SHORT_REFUSAL_BYTES ? SHORT_REFUSAL_ADDRESSES : 0;
                 if (addresses == 0) {

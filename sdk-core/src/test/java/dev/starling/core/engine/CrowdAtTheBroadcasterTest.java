@@ -111,9 +111,9 @@ class CrowdAtTheBroadcasterTest {
         long seeker = 99;
         b.engine.onConnected(seeker, addr(99), true, 0);
         assertThat(b.sentTo(seeker)).isEmpty();
-        b.control(seeker, b.handshake(seeker, addr(99), false, 2_000_000, 1).toBuilder()
-                .setHandshake(b.handshake(seeker, addr(99), false, 2_000_000, 1).getHandshake().toBuilder()
-                        .setSeeksReserve(true)).build(), 0);
+        Control hello = b.handshake(seeker, addr(99), false, 2_000_000, 1);
+        b.control(seeker, hello.toBuilder().setHandshake(hello.getHandshake().toBuilder().setSeeksReserve(true))
+                .build(), 0);
         List<Control> to = b.sentTo(seeker);
         assertThat(to).isNotEmpty();
         assertThat(to.get(0).hasHandshake()).as("its handshake goes first").isTrue();
@@ -125,28 +125,11 @@ class CrowdAtTheBroadcasterTest {
         EngineHarness v = new EngineHarness(keys);
         InetSocketAddress broadcaster = addr(1);
         v.engine.addBootstrap(List.of(broadcaster));
-        long nowNs = 0;
-        long conn = 500;
-        // Tick every 50 ms; each time it dials, the broadcaster accepts the connection and closes it at once.
-        long[] failedAtNs = new long[4];
-        int failures = 0;
-        long firstDialAfterNs = -1;
-        long[] waitedNs = new long[4];
-        while (failures < 4 && nowNs < 120 * S) {
-            int dialled = v.dialled.size();
-            v.engine.onTimer(nowNs);
-            if (v.dialled.size() > dialled) {
-                assertThat(v.dialled.get(v.dialled.size() - 1)).isEqualTo(broadcaster);
-                if (failures > 0) {
-                    waitedNs[failures] = nowNs - failedAtNs[failures - 1];
-                }
-                v.engine.onConnected(conn, broadcaster, false, nowNs);
-                v.engine.onDisconnected(conn++, nowNs);
-                failedAtNs[failures++] = nowNs;
-            }
-            nowNs += 50 * MS;
-        }
-        assertThat(failures).isEqualTo(4);
+        // Each time it dials, the broadcaster accepts the connection and closes it at once.
+        long[] waitedNs = failLikeThis(v, broadcaster, 4, (conn, nowNs) -> {
+            v.engine.onConnected(conn, broadcaster, false, nowNs);
+            v.engine.onDisconnected(conn, nowNs);
+        });
         assertThat(waitedNs[1]).as("one failure is retried as before, at the next round").isLessThanOrEqualTo(300 * MS);
         assertThat(waitedNs[2]).as("the second in a row: 2 s, times 0.5-1.5").isGreaterThanOrEqualTo(S)
                 .isLessThanOrEqualTo(3 * S + 300 * MS);
@@ -161,42 +144,22 @@ class CrowdAtTheBroadcasterTest {
         v.engine.addBootstrap(List.of(broadcaster));
         long nowNs = 0;
         long conn = 500;
-        int failures = 0;
-        while (failures < 2) {
-            int dialled = v.dialled.size();
-            v.engine.onTimer(nowNs);
-            if (v.dialled.size() > dialled) {
-                v.engine.onConnected(conn, broadcaster, false, nowNs);
-                v.engine.onDisconnected(conn++, nowNs);
-                failures++;
-            }
+        for (int failures = 0; failures < 2; failures++) {
+            nowNs = nextDialNs(v, nowNs, 120 * S);
+            v.engine.onConnected(conn, broadcaster, false, nowNs);
+            v.engine.onDisconnected(conn++, nowNs);
             nowNs += 50 * MS;
         }
         // Backing off now; when it dials again, the broadcaster answers, then the link drops after a handshake.
-        while (true) {
-            int dialled = v.dialled.size();
-            v.engine.onTimer(nowNs);
-            if (v.dialled.size() > dialled) {
-                break;
-            }
-            nowNs += 50 * MS;
-        }
+        nowNs = nextDialNs(v, nowNs, 120 * S);
         v.engine.onConnected(conn, broadcaster, false, nowNs);
         v.control(conn, v.handshake(conn, broadcaster, true, UPLINK_BPS, 0), nowNs);
-        v.engine.onDisconnected(conn++, nowNs + 10 * MS);
+        long droppedAtNs = nowNs + 10 * MS;
+        v.engine.onDisconnected(conn, droppedAtNs);
         // That was no failure, and the handshake ended the run of them: lost again, it dials at once.
-        long failedAtNs = nowNs + 10 * MS;
-        nowNs = failedAtNs;
-        long redialAtNs = -1;
-        for (int i = 0; i < 40 && redialAtNs < 0; i++) {
-            int dialled = v.dialled.size();
-            v.engine.onTimer(nowNs);
-            if (v.dialled.size() > dialled) {
-                redialAtNs = nowNs;
-            }
-            nowNs += 50 * MS;
-        }
-        assertThat(redialAtNs - failedAtNs).as("lost, it dials again at once").isBetween(0L, 300 * MS);
+        long redialAtNs = nextDialNs(v, droppedAtNs, droppedAtNs + 2 * S);
+        assertThat(redialAtNs).as("it dialled again within 2 s").isNotNegative();
+        assertThat(redialAtNs - droppedAtNs).as("lost, it dials again at once").isLessThanOrEqualTo(300 * MS);
     }
 
     @Test
@@ -264,24 +227,31 @@ class CrowdAtTheBroadcasterTest {
      */
     private static long[] failLikeThis(EngineHarness v, InetSocketAddress bootstrap, int failures,
                                        java.util.function.ObjLongConsumer<Long> fail) {
-        long[] failedAtNs = new long[failures];
         long[] waitedNs = new long[failures];
-        long conn = 500;
-        int n = 0;
-        for (long nowNs = 0; n < failures && nowNs < 120 * S; nowNs += 50 * MS) {
+        long failedAtNs = 0;
+        for (int n = 0; n < failures; n++) {
+            long dialNs = nextDialNs(v, n == 0 ? 0 : failedAtNs + 50 * MS, 120 * S);
+            assertThat(dialNs).as("dial %d", n).isNotNegative();
+            assertThat(v.dialled.get(v.dialled.size() - 1)).isEqualTo(bootstrap);
+            if (n > 0) {
+                waitedNs[n] = dialNs - failedAtNs;
+            }
+            fail.accept(500L + n, dialNs);
+            failedAtNs = dialNs;
+        }
+        return waitedNs;
+    }
+
+    /** Ticks the engine every 50 ms from {@code fromNs}: the time of its first dial, or -1 if none before the limit. */
+    private static long nextDialNs(EngineHarness v, long fromNs, long limitNs) {
+        for (long nowNs = fromNs; nowNs < limitNs; nowNs += 50 * MS) {
             int dialled = v.dialled.size();
             v.engine.onTimer(nowNs);
             if (v.dialled.size() > dialled) {
-                assertThat(v.dialled.get(v.dialled.size() - 1)).isEqualTo(bootstrap);
-                if (n > 0) {
-                    waitedNs[n] = nowNs - failedAtNs[n - 1];
-                }
-                fail.accept(conn++, nowNs);
-                failedAtNs[n++] = nowNs;
+                return nowNs;
             }
         }
-        assertThat(n).isEqualTo(failures);
-        return waitedNs;
+        return -1;
     }
 
     private static InetSocketAddress addr(int i) {
