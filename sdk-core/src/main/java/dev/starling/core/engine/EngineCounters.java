@@ -31,6 +31,7 @@ public final class EngineCounters {
     long rootsDropped;
     long reserveSlotsReclaimed;
     long strangersClosedUnanswered;
+    long extraRoots;
 
     /** @return broadcaster: reserve slots given to viewers that found no room among their neighbours */
     public long reserveAdmitted() { return reserveAdmitted; }
@@ -51,6 +52,11 @@ public final class EngineCounters {
      *         goodbye): closed without a word; they retry after a backoff
      */
     public long strangersClosedUnanswered() { return strangersClosedUnanswered; }
+    /**
+     * @return broadcaster: viewers forwarding a tree taken as extra roots of it while its reserve fed leaves there
+     *         (each frees a slot lower down for one of them)
+     */
+    public long extraRoots() { return extraRoots; }
     /** @return neighbours let go to make room for a parent in a tree where the node had none */
     public long peersRotated() { return peersRotated; }
     /** @return payload bytes uploaded */
