@@ -1,0 +1,214 @@
+package dev.starling.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.starling.api.ChannelKeys;
+import dev.starling.api.spi.Payload;
+import dev.starling.core.piece.Piece;
+import dev.starling.core.piece.PieceSigner;
+import dev.starling.core.wire.ControlCodec;
+import dev.starling.core.wire.PieceCodec;
+import dev.starling.core.wire.proto.BufferMap;
+import dev.starling.core.wire.proto.Control;
+import dev.starling.core.wire.proto.Subscribe;
+import dev.starling.core.wire.proto.SubscribeReply;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A swarm whose viewers upload less than the stream needs: the broadcaster, which hears nearly every viewer's
+ * handshake, tells viewers so; it then takes forwarders as extra roots while its reserve feeds leaves, and viewers
+ * ask the reserve without the join wait and keep a slot longer.
+ */
+class ShortOfUploadTest {
+    private static final long S = 1_000_000_000L;
+    /** 0.8x the default 2 Mbit/s: 2 push slots of a 0.5 Mbit/s substream, fewer than the 4 trees need. */
+    private static final long WEAK_BPS = 1_600_000;
+    /** 1.2x: 4 push slots, one parent in every tree each. */
+    private static final long ENOUGH_BPS = 2_400_000;
+    private static final long UNLIMITED_BPS = Long.MAX_VALUE;
+    private final ChannelKeys keys = ChannelKeys.generate();
+
+    // ------------------------------------------------------------------ the broadcaster's judgement
+
+    @Test
+    void theBroadcasterSaysTheSwarmIsShortOnceEightViewersDeclareTooFewSlots() {
+        assertThat(saysShortAfter(7, WEAK_BPS)).as("seven are too few to judge by").isFalse();
+        assertThat(saysShortAfter(8, WEAK_BPS)).isTrue();
+        assertThat(saysShortAfter(8, ENOUGH_BPS)).as("a parent in every tree each").isFalse();
+    }
+
+    /** Whether, after {@code viewers} declaring this upload, the broadcaster's handshake and maps say short. */
+    private boolean saysShortAfter(int viewers, long uploadBps) {
+        EngineHarness b = EngineHarness.broadcaster(keys, UNLIMITED_BPS);
+        for (int i = 0; i < viewers; i++) {
+            b.connectPeer(10 + i, addr(10 + i), true, false, 0, uploadBps, i % 4);
+        }
+        b.engine.onTimer(S);
+        boolean inMaps = b.lastBufferMap(10).getSwarmShortOfUpload();
+        b.connectPeer(99, addr(99), true, false, S, uploadBps, 0);
+        assertThat(b.sentTo(99).stream().filter(Control::hasHandshake).findFirst().orElseThrow().getHandshake()
+                .getSwarmShortOfUpload()).as("a newcomer's handshake says the same").isEqualTo(inMaps);
+        return inMaps;
+    }
+
+    @Test
+    void whileTheReserveFeedsLeavesInATreeAForwarderOfItBecomesAnExtraRoot() {
+        EngineHarness b = broadcasterWithAReserveLeafInTreeZero(WEAK_BPS);
+        assertThat(b.lastBufferMap(30).getDisplaceableSubstreams() & 1).as("offered to forwarders of tree 0")
+                .isEqualTo(1);
+        b.subscribe(30, 0, false, 2 * S);
+        assertThat(b.lastReply(30).getAccepted()).isTrue();
+        assertThat(b.lastReply(30).getReserve()).as("a root, not a reserve leaf").isFalse();
+        assertThat(b.engine.counters().extraRoots()).isEqualTo(1);
+        assertThat(b.sentTo(10)).as("the first root keeps its place")
+                .noneMatch(c -> c.hasSubscribeReply() && !c.getSubscribeReply().getAccepted());
+
+        b.subscribe(31, 0, false, 2 * S);
+        assertThat(b.lastReply(31).getAccepted()).as("one reserve leaf, one extra root: no more").isFalse();
+        b.engine.onTimer(3 * S);
+        assertThat(b.lastBufferMap(31).getDisplaceableSubstreams() & 1).isZero();
+        b.subscribe(32, 0, false, 3 * S);
+        assertThat(b.lastReply(32).getAccepted()).as("forwards another tree").isFalse();
+    }
+
+    @Test
+    void aSwarmWithUploadEnoughTakesNoExtraRoot() {
+        EngineHarness b = broadcasterWithAReserveLeafInTreeZero(ENOUGH_BPS);
+        assertThat(b.lastBufferMap(30).getDisplaceableSubstreams() & 1).isZero();
+        b.subscribe(30, 0, false, 2 * S);
+        assertThat(b.lastReply(30).getAccepted()).isFalse();
+        assertThat(b.engine.counters().extraRoots()).isZero();
+    }
+
+    @Test
+    void aForwarderWaitsForTheReserveToFeedALeafBeforeItBecomesAnExtraRoot() {
+        EngineHarness b = EngineHarness.broadcaster(keys, UNLIMITED_BPS);
+        connectSwarm(b, WEAK_BPS);
+        b.subscribe(30, 0, false, S);
+        assertThat(b.lastReply(30).getAccepted()).as("short of upload, but no leaf on the reserve in tree 0")
+                .isFalse();
+    }
+
+    /**
+     * An unlimited broadcaster whose four roots (one per tree, each forwarding it), viewers 20-27 (primary tree 1)
+     * and 30-32 (primary 0, 0 and 2) all declare this upload; viewer 20 holds a reserve slot in tree 0 since 1 s.
+     */
+    private EngineHarness broadcasterWithAReserveLeafInTreeZero(long uploadBps) {
+        EngineHarness b = EngineHarness.broadcaster(keys, UNLIMITED_BPS);
+        connectSwarm(b, uploadBps);
+        b.subscribe(20, 0, true, S);
+        assertThat(b.lastReply(20).getReserve()).isTrue();
+        b.engine.onTimer(S);
+        return b;
+    }
+
+    private static void connectSwarm(EngineHarness b, long uploadBps) {
+        for (int k = 0; k < 4; k++) {
+            b.connectPeer(10 + k, addr(10 + k), true, false, 0, uploadBps, k);
+            b.subscribe(10 + k, k, false, 0);
+            assertThat(b.lastReply(10 + k).getAccepted()).isTrue();
+        }
+        for (int i = 0; i < 8; i++) {
+            b.connectPeer(20 + i, addr(20 + i), true, false, 0, uploadBps, 1);
+        }
+        b.connectPeer(30, addr(30), true, false, 0, uploadBps, 0);
+        b.connectPeer(31, addr(31), true, false, 0, uploadBps, 0);
+        b.connectPeer(32, addr(32), true, false, 0, uploadBps, 2);
+    }
+
+    // ------------------------------------------------------------------ viewers told the swarm is short
+
+    @Test
+    void toldTheSwarmIsShortAViewerAsksTheReserveWithoutTheJoinWaitAndBeforeLosingAPiece() {
+        assertThat(firstReserveRequestNs(true)).as("2 s without a parent, no neighbour with room").isEqualTo(2 * S);
+        assertThat(firstReserveRequestNs(false)).as("nothing lost, and within the join wait").isEqualTo(-1);
+    }
+
+    /** When a new viewer, only the broadcaster around, first asks its reserve (ticks of 250 ms up to 9 s), or -1. */
+    private long firstReserveRequestNs(boolean swarmShort) {
+        EngineHarness v = new EngineHarness(keys);
+        PieceSigner signer = new PieceSigner(keys);
+        connectBroadcaster(v, swarmShort);
+        for (int seq = 0; seq < 5; seq++) {
+            piece(v, signer, seq, 0, 0); // they set the clock; pulled in time, nothing missed
+        }
+        for (long t = 0; t < 9 * S; t += S / 4) {
+            v.engine.onTimer(t);
+            if (!lastResortSubscribes(v).isEmpty()) {
+                return t;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void inAShortSwarmAReserveChildHoldsItsSlotAMinuteUntilTheBroadcasterSaysOtherwise() {
+        EngineHarness v = new EngineHarness(keys);
+        PieceSigner signer = new PieceSigner(keys);
+        connectBroadcaster(v, true);
+        piece(v, signer, 0, 0, 0);
+        long t = 0;
+        for (; t < 3 * S && lastResortSubscribes(v).stream().noneMatch(s -> s.getSubstream() == 1); t += S / 4) {
+            v.engine.onTimer(t);
+        }
+        assertThat(lastResortSubscribes(v)).extracting(Subscribe::getSubstream).contains(1);
+        v.control(5, Control.newBuilder().setSubscribeReply(SubscribeReply.newBuilder().setSubstream(1)
+                .setAccepted(true).setReserve(true)).build(), t);
+        assertThat(v.engine.depth(1)).isEqualTo(1);
+        long grantedNs = t;
+        long seq = 1;
+        for (; t < grantedNs + 20 * S; t += S / 4) {
+            piece(v, signer, seq, t, t); // the reserve pushes tree 1 (seq 1 mod 4)
+            seq += 4;
+            if (t % S == 0) {
+                v.control(5, broadcasterMap(true), t);
+            }
+            v.engine.onTimer(t);
+        }
+        assertThat(unsubscribes(v)).as("20 s: past the usual 15 s hold").isEmpty();
+        assertThat(v.engine.depth(1)).isEqualTo(1);
+
+        v.control(5, broadcasterMap(false), t);
+        piece(v, signer, seq, t, t);
+        v.engine.onTimer(t);
+        assertThat(unsubscribes(v)).containsExactly(1);
+        assertThat(v.engine.counters().reserveHandedBack()).isEqualTo(1);
+    }
+
+    private void connectBroadcaster(EngineHarness v, boolean swarmShort) {
+        InetSocketAddress at = addr(5);
+        v.engine.onConnected(5, at, false, 0);
+        Control hs = v.handshake(5, at, true, 0, 0);
+        hs = hs.toBuilder().setHandshake(hs.getHandshake().toBuilder().setSwarmShortOfUpload(swarmShort)).build();
+        v.engine.onFrame(5, ControlCodec.encode(hs), Payload.empty(), 0);
+        v.control(5, broadcasterMap(swarmShort), 0);
+    }
+
+    private static Control broadcasterMap(boolean swarmShort) {
+        return Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1)
+                .addAllDepth(List.of(0, 0, 0, 0)).setReserveSubstreams(0xF).setSwarmShortOfUpload(swarmShort))
+                .build();
+    }
+
+    private static void piece(EngineHarness v, PieceSigner signer, long seq, long publishNs, long nowNs) {
+        Piece p = signer.sign(1, seq, Math.max(0, publishNs / 1000), seq == 0 ? Piece.FLAG_RANDOM_ACCESS_POINT : 0,
+                Payload.wrap(new byte[1000]));
+        v.engine.onFrame(5, PieceCodec.encodeHeader(p), p.payload(), nowNs);
+    }
+
+    private static List<Subscribe> lastResortSubscribes(EngineHarness v) {
+        return v.sentTo(5).stream().filter(Control::hasSubscribe).map(Control::getSubscribe)
+                .filter(Subscribe::getLastResort).toList();
+    }
+
+    private static List<Integer> unsubscribes(EngineHarness v) {
+        return v.sentTo(5).stream().filter(Control::hasUnsubscribe).map(c -> c.getUnsubscribe().getSubstream())
+                .toList();
+    }
+
+    private static InetSocketAddress addr(int i) {
+        return new InetSocketAddress("198.51.100." + i, 7000);
+    }
+}
