@@ -33,18 +33,21 @@ class ShortOfUploadTest {
     // ------------------------------------------------------------------ the broadcaster's judgement
 
     @Test
-    void theBroadcasterSaysTheSwarmIsShortOnceEightViewersDeclareTooFewSlots() {
-        assertThat(saysShortAfter(7, WEAK_BPS)).as("seven are too few to judge by").isFalse();
-        assertThat(saysShortAfter(8, WEAK_BPS)).isTrue();
-        assertThat(saysShortAfter(8, ENOUGH_BPS)).as("a parent in every tree each").isFalse();
+    void theBroadcasterSaysTheSwarmIsShortOnceAHundredViewersDeclareTooFewSlots() {
+        assertThat(saysShortAfter(99, WEAK_BPS, false)).as("99 are too few to judge by").isFalse();
+        assertThat(saysShortAfter(100, WEAK_BPS, false)).isTrue();
+        assertThat(saysShortAfter(100, ENOUGH_BPS, false)).as("a parent in every tree each").isFalse();
+        assertThat(saysShortAfter(100, WEAK_BPS, true)).as("those that came for the reserve do not count").isFalse();
     }
 
-    /** Whether, after {@code viewers} declaring this upload, the broadcaster's handshake and maps say short. */
-    private boolean saysShortAfter(int viewers, long uploadBps) {
+    /**
+     * Whether, after {@code viewers} declaring this upload (and coming for the reserve, or not), the broadcaster's
+     * handshake and maps say short.
+     */
+    private boolean saysShortAfter(int viewers, long uploadBps, boolean seekReserve) {
         EngineHarness b = EngineHarness.broadcaster(keys, UNLIMITED_BPS);
-        for (int i = 0; i < viewers; i++) {
-            b.connectPeer(10 + i, addr(10 + i), true, false, 0, uploadBps, i % 4);
-        }
+        b.connectPeer(10, addr(10), true, false, 0, uploadBps, 0);
+        hearFrom(b, viewers - 1, uploadBps, seekReserve);
         b.engine.onTimer(S);
         boolean inMaps = b.lastBufferMap(10).getSwarmShortOfUpload();
         b.connectPeer(99, addr(99), true, false, S, uploadBps, 0);
@@ -93,7 +96,7 @@ class ShortOfUploadTest {
 
     /**
      * An unlimited broadcaster whose four roots (one per tree, each forwarding it), viewers 20-27 (primary tree 1)
-     * and 30-32 (primary 0, 0 and 2) all declare this upload; viewer 20 holds a reserve slot in tree 0 since 1 s.
+     * and 30-32 (primary 0, 0 and 2), and 100 viewers more it heard from, all declare this upload; viewer 20 holds a reserve slot in tree 0 since 1 s.
      */
     private EngineHarness broadcasterWithAReserveLeafInTreeZero(long uploadBps) {
         EngineHarness b = EngineHarness.broadcaster(keys, UNLIMITED_BPS);
@@ -102,6 +105,21 @@ class ShortOfUploadTest {
         assertThat(b.lastReply(20).getReserve()).isTrue();
         b.engine.onTimer(S);
         return b;
+    }
+
+    /**
+     * Handshakes from {@code n} more viewers declaring this upload, kept as neighbours or not (the broadcaster
+     * counts every one).
+     */
+    private static void hearFrom(EngineHarness b, int n, long uploadBps, boolean seekReserve) {
+        for (int i = 0; i < n; i++) {
+            long id = 1_000 + i;
+            InetSocketAddress at = new InetSocketAddress("203.0.113." + (i % 250), 7000 + i);
+            b.engine.onConnected(id, at, true, 0);
+            Control hs = b.handshake(id, at, false, uploadBps, i % 4);
+            hs = hs.toBuilder().setHandshake(hs.getHandshake().toBuilder().setSeeksReserve(seekReserve)).build();
+            b.engine.onFrame(id, ControlCodec.encode(hs), Payload.empty(), 0);
+        }
     }
 
     private static void connectSwarm(EngineHarness b, long uploadBps) {
@@ -116,6 +134,7 @@ class ShortOfUploadTest {
         b.connectPeer(30, addr(30), true, false, 0, uploadBps, 0);
         b.connectPeer(31, addr(31), true, false, 0, uploadBps, 0);
         b.connectPeer(32, addr(32), true, false, 0, uploadBps, 2);
+        hearFrom(b, 100, uploadBps, false);
     }
 
     // ------------------------------------------------------------------ viewers told the swarm is short
