@@ -863,8 +863,9 @@ public final class PeerEngine {
         p.broadcaster = hs.getBroadcaster();
         if (p.broadcaster) {
             swarmShortSaid = hs.getSwarmShortOfUpload();
-        } else if (isBroadcaster && !hs.getSeeksReserve()) {
-            // Not those that come for the reserve: the weakest, and again and again.
+        } else if (isBroadcaster && !hs.getSeeksReserve() && contributes(p)) {
+            // Not those that come for the reserve (the weakest, again and again), nor free riders: the reserve
+            // covers a shortage of the contributors' upload, and serves contributors only.
             swarmSamples++;
             swarmSlotsPerViewer += (pushSlotsOf(p.declaredUploadBps) - swarmSlotsPerViewer)
                     / Math.min(swarmSamples, SWARM_SAMPLE_WINDOW);
@@ -2370,7 +2371,8 @@ public final class PeerEngine {
 
     /**
      * Whether the swarm is short of upload: the viewers the broadcaster has heard from (the last
-     * SWARM_SAMPLE_WINDOW handshakes, MIN_SHORTAGE_SAMPLE at least, none that came for the reserve) declare fewer push slots on average than one parent in every tree.
+     * SWARM_SAMPLE_WINDOW handshakes, MIN_SHORTAGE_SAMPLE at least, of viewers that upload, none that came for
+     * the reserve) declare fewer push slots on average than one parent in every tree.
      * Then detachment is no passing state of trees forming but a deficit only the broadcaster's reserve covers. A
      * viewer goes by what the broadcaster said: its own neighbours are no sample (with the default upload mix,
      * viewers judging by them took 1.1 copies of reserve at 10,000 viewers instead of 0.1, for nothing).

@@ -40,6 +40,18 @@ class ShortOfUploadTest {
         assertThat(saysShortAfter(100, WEAK_BPS, true)).as("those that came for the reserve do not count").isFalse();
     }
 
+    @Test
+    void freeRidersDoNotMakeTheSwarmShort() {
+        // 100 contributors with a parent's worth of slots each, then 150 that upload nothing: the contributors
+        // still cover one another, and the reserve serves no free rider.
+        EngineHarness b = EngineHarness.broadcaster(keys, UNLIMITED_BPS);
+        b.connectPeer(10, addr(10), true, false, 0, ENOUGH_BPS, 0);
+        hearFrom(b, 99, ENOUGH_BPS, false);
+        hearFrom(b, 150, 0, false);
+        b.engine.onTimer(S);
+        assertThat(b.lastBufferMap(10).getSwarmShortOfUpload()).isFalse();
+    }
+
     /**
      * Whether, after {@code viewers} declaring this upload (and coming for the reserve, or not), the broadcaster's
      * handshake and maps say short.
