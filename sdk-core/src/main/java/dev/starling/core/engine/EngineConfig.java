@@ -11,7 +11,8 @@ import dev.starling.api.StreamConfig;
  * @param tickMs            how often the engine wakes for deadlines, repair and maintenance
  * @param bufferMapIntervalMs how often it tells each neighbour what it holds
  * @param outboundPeers     how many connections a viewer opens itself
- * @param serverFanout      broadcaster: push children per substream (about this many copies of the stream)
+ * @param serverFanout      broadcaster: push children per substream (about this many copies of the stream), more
+ *                          while viewers together upload too little and its reserve pays for them
  * @param serverRepairShare broadcaster: repair upload budget as a share of the bitrate
  * @param pushGraceMs       how long a viewer waits for push before pulling a piece it has seen announced
  * @param requestTimeoutMs  an unanswered request is retried elsewhere after this long

@@ -32,6 +32,7 @@ public final class EngineCounters {
     long reserveSlotsReclaimed;
     long strangersClosedUnanswered;
     long extraRoots;
+    long extraRootsDemoted;
 
     /** @return broadcaster: reserve slots given to viewers that found no room among their neighbours */
     public long reserveAdmitted() { return reserveAdmitted; }
@@ -57,6 +58,8 @@ public final class EngineCounters {
      *         (each frees a slot lower down for one of them)
      */
     public long extraRoots() { return extraRoots; }
+    /** @return broadcaster: extra roots that made way, one a tree a second, once the swarm was no longer short */
+    public long extraRootsDemoted() { return extraRootsDemoted; }
     /** @return neighbours let go to make room for a parent in a tree where the node had none */
     public long peersRotated() { return peersRotated; }
     /** @return payload bytes uploaded */

@@ -810,6 +810,7 @@ public final class PeerEngine {
             }
             if (isBroadcaster && strategy == Strategy.DEFAULT) {
                 dropFailingRoots(nowNs);
+                demoteExtraRoots(nowNs);
             }
         }
         if (isBroadcaster) {
@@ -903,7 +904,7 @@ public final class PeerEngine {
         }
         int handshaken = countHandshaken();
         int limit = peerLimit();
-        if (p.seeksReserve && reserveChildren < reserveSlots) {
+        if (p.seeksReserve && reserveInUse() < reserveSlots) {
             limit += reserveSlots; // it leaves again if it holds no reserve slot soon (dropIdleReserveSeekers)
         }
         boolean unlimited = isBroadcaster && strategy == Strategy.CLIENT_SERVER;
@@ -1935,7 +1936,7 @@ public final class PeerEngine {
         for (int k = 0; k < substreams; k++) {
             b.addSubtree(subtreeIn(k));
         }
-        if (reserveSlots > 0 && (reserveChildren < reserveSlots || longestReserveTurn(null, nowNs) != null)) {
+        if (reserveSlots > 0 && (reserveInUse() < reserveSlots || longestReserveTurn(null, nowNs) != null)) {
             b.setReserveSubstreams((1 << substreams) - 1);
         }
         if (isBroadcaster && shortOfSlots()) {
@@ -2099,7 +2100,9 @@ public final class PeerEngine {
         }
         int bit = 1 << k;
         if ((p.childMask & bit) != 0) {
-            replySubscribe(p, k, true);
+            // Its request or our answer was lost: answer again, saying whether the slot is the reserve's (told it is
+            // a root, a reserve child would take a subtree onto the reserve).
+            replySubscribe(p, k, true, (p.reserveMask & bit) != 0);
             return;
         }
         boolean accept = false;
@@ -2108,7 +2111,8 @@ public final class PeerEngine {
             if (isBroadcaster && strategy == Strategy.CLIENT_SERVER) {
                 accept = true;
             } else if (isBroadcaster) {
-                // The broadcaster roots every substream's tree itself: serverFanout children per substream,
+                // The broadcaster roots every substream's tree itself: serverFanout children per substream (more
+                // while the swarm is short of upload, see extraRootRoom),
                 // and (while there are enough viewers) each on a different viewer, so no one viewer carries
                 // several trees.
                 boolean spread = (p.childMask == 0 || countHandshaken() <= substreams) && p.rootBarredUntilNs <= nowNs;
@@ -2129,7 +2133,9 @@ public final class PeerEngine {
                     accept = true;
                 } else if (p.primarySubstream == k && p.treeChildMask() == 0 && p.rootBarredUntilNs <= nowNs
                         && contributes(p) && extraRootRoom(k)) {
-                    counters.extraRoots++;
+                    if (childrenPerSubstream[k] >= cfg.serverFanout()) {
+                        counters.extraRoots++;
+                    }
                     accept = true;
                 } else if (spread) {
                     Peer victim = weakestChildIn(k, p, nowNs, true);
@@ -2270,7 +2276,7 @@ public final class PeerEngine {
         if (reserveSlots == 0 || !contributes(p)) {
             return false;
         }
-        if (reserveChildren >= reserveSlots) {
+        if (reserveInUse() >= reserveSlots) {
             Peer longest = longestReserveTurn(p, nowNs);
             if (longest == null) {
                 return false;
@@ -2295,19 +2301,50 @@ public final class PeerEngine {
     }
 
     /**
-     * Broadcaster: whether tree k may take one more root beyond serverFanout, a viewer forwarding k. While the
-     * reserve feeds leaves in k the swarm is short of room there; a forwarder moved up to the broadcaster frees its
-     * slot for one of them and takes its subtree up with it, at no extra cost in copies.
+     * Broadcaster, swarm short of upload: whether tree k may take one more root beyond serverFanout, a viewer
+     * forwarding k. While the reserve feeds more children in k than k has extra roots, the swarm lacks room there;
+     * a forwarder moved up frees its slot lower down for one of them and takes its subtree up with it. Once that
+     * reserve child has moved to the freed slot, the copy is the same, with fewer hops. Extra roots are paid from
+     * the reserve's slots.
      */
     private boolean extraRootRoom(int k) {
-        if (reserveSlots == 0 || childrenPerSubstream[k] - cfg.serverFanout() >= reserveIn[k]) {
-            return false;
-        }
+        return reserveSlots > 0 && childrenPerSubstream[k] - cfg.serverFanout() < reserveIn[k]
+                && reserveInUse() < reserveSlots && shortOfSlots();
+    }
+
+    /** Broadcaster: roots beyond serverFanout in all trees, taken while the swarm was short of upload. */
+    private int extraRoots() {
         int extra = 0;
-        for (int j = 0; j < substreams; j++) {
-            extra += Math.max(0, childrenPerSubstream[j] - cfg.serverFanout());
+        for (int k = 0; k < substreams; k++) {
+            extra += Math.max(0, childrenPerSubstream[k] - cfg.serverFanout());
         }
-        return reserveChildren + extra < reserveSlots && shortOfSlots();
+        return extra;
+    }
+
+    /** Broadcaster: the reserve's slots in use, by reserve children and by extra roots. */
+    private int reserveInUse() {
+        return reserveChildren + (strategy == Strategy.DEFAULT ? extraRoots() : 0);
+    }
+
+    /**
+     * Broadcaster, once a second: when the swarm is no longer short of upload, one extra root a tree makes way (it
+     * hands over, as a replaced root does), so the copies they cost go back as the shortage ends.
+     */
+    private void demoteExtraRoots(long nowNs) {
+        if (shortOfSlots()) {
+            return;
+        }
+        for (int k = 0; k < substreams; k++) {
+            if (childrenPerSubstream[k] > cfg.serverFanout()) {
+                Peer root = weakestChildIn(k, null, nowNs, false);
+                if (root != null) {
+                    counters.extraRootsDemoted++;
+                    removeChild(root, k, nowNs);
+                    replySubscribe(root, k, false);
+                    handOver(root, k, nowNs);
+                }
+            }
+        }
     }
 
     /** The reserve child whose turn is over and has lasted longest, other than {@code except}, or null. */
@@ -2370,7 +2407,7 @@ public final class PeerEngine {
     }
 
     /**
-     * Whether the swarm is short of upload: the viewers the broadcaster has heard from (the last
+     * Whether the swarm is short of upload: the viewers the broadcaster has heard from (a moving mean over about
      * SWARM_SAMPLE_WINDOW handshakes, MIN_SHORTAGE_SAMPLE at least, of viewers that upload, none that came for
      * the reserve) declare fewer push slots on average than one parent in every tree.
      * Then detachment is no passing state of trees forming but a deficit only the broadcaster's reserve covers. A

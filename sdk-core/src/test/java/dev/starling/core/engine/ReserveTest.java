@@ -417,7 +417,7 @@ class ReserveTest {
      * A broadcaster's upload that holds 4 roots, 2 slots of repair share and {@code reserveSlots} reserve slots in the
      * share of it the reserve is sized from.
      */
-    private static long uploadWithReserve(int reserveSlots) {
+    static long uploadWithReserve(int reserveSlots) {
         return (long) Math.ceil((4 + 2 + reserveSlots) * SUBSTREAM_BPS / PeerEngine.RESERVE_SIZING_SHARE);
     }
 

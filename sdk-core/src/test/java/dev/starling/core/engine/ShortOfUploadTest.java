@@ -70,9 +70,11 @@ class ShortOfUploadTest {
 
     @Test
     void whileTheReserveFeedsLeavesInATreeAForwarderOfItBecomesAnExtraRoot() {
-        EngineHarness b = broadcasterWithAReserveLeafInTreeZero(WEAK_BPS);
+        EngineHarness b = broadcasterWithAReserveLeafInTreeZero(WEAK_BPS, UNLIMITED_BPS);
         assertThat(b.lastBufferMap(30).getDisplaceableSubstreams() & 1).as("offered to forwarders of tree 0")
                 .isEqualTo(1);
+        b.subscribe(32, 0, false, 2 * S);
+        assertThat(b.lastReply(32).getAccepted()).as("forwards another tree").isFalse();
         b.subscribe(30, 0, false, 2 * S);
         assertThat(b.lastReply(30).getAccepted()).isTrue();
         assertThat(b.lastReply(30).getReserve()).as("a root, not a reserve leaf").isFalse();
@@ -84,13 +86,51 @@ class ShortOfUploadTest {
         assertThat(b.lastReply(31).getAccepted()).as("one reserve leaf, one extra root: no more").isFalse();
         b.engine.onTimer(3 * S);
         assertThat(b.lastBufferMap(31).getDisplaceableSubstreams() & 1).isZero();
-        b.subscribe(32, 0, false, 3 * S);
-        assertThat(b.lastReply(32).getAccepted()).as("forwards another tree").isFalse();
+    }
+
+    @Test
+    void anExtraRootIsPaidFromTheReserve() {
+        // Two reserve slots: the leaf in tree 0 holds one, the extra root takes the other, and no third is left.
+        EngineHarness b = broadcasterWithAReserveLeafInTreeZero(WEAK_BPS, ReserveTest.uploadWithReserve(2));
+        b.subscribe(30, 0, false, 2 * S);
+        assertThat(b.lastReply(30).getAccepted()).isTrue();
+        b.subscribe(21, 2, true, 2 * S);
+        assertThat(b.lastReply(21).getAccepted()).as("the reserve's two slots are in use").isFalse();
+        b.unsubscribe(30, 0, 3 * S);
+        b.subscribe(21, 2, true, 3 * S);
+        assertThat(b.lastReply(21).getReserve()).as("the extra root gone, its slot is free").isTrue();
+    }
+
+    @Test
+    void whenTheSwarmIsNoLongerShortOneExtraRootATreeMakesWayEachSecond() {
+        EngineHarness b = broadcasterWithAReserveLeafInTreeZero(WEAK_BPS, UNLIMITED_BPS);
+        b.subscribe(30, 0, false, 2 * S);
+        assertThat(b.lastReply(30).getAccepted()).isTrue();
+        b.engine.onTimer(5 * S);
+        assertThat(b.engine.counters().extraRootsDemoted()).as("still short").isZero();
+        hearFrom(b, 200, 6_000_000, false); // strong newcomers: the mean is now well above 4 slots
+        b.engine.onTimer(6 * S);
+        assertThat(b.engine.counters().extraRootsDemoted()).isEqualTo(1);
+        assertThat(List.of(10L, 30L)).as("one of tree 0's two roots is told to go")
+                .filteredOn(id -> b.sentTo(id).stream().anyMatch(c -> c.hasSubscribeReply()
+                        && c.getSubscribeReply().getSubstream() == 0 && !c.getSubscribeReply().getAccepted()))
+                .hasSize(1);
+        b.engine.onTimer(7 * S);
+        assertThat(b.engine.counters().extraRootsDemoted()).as("serverFanout roots stay").isEqualTo(1);
+    }
+
+    @Test
+    void aReserveChildAskingAgainIsToldItsSlotIsTheReserves() {
+        // Its first answer was lost; told it is a root, it would take a subtree onto the reserve.
+        EngineHarness b = broadcasterWithAReserveLeafInTreeZero(WEAK_BPS, UNLIMITED_BPS);
+        b.subscribe(20, 0, false, 2 * S);
+        assertThat(b.lastReply(20).getAccepted()).isTrue();
+        assertThat(b.lastReply(20).getReserve()).isTrue();
     }
 
     @Test
     void aSwarmWithUploadEnoughTakesNoExtraRoot() {
-        EngineHarness b = broadcasterWithAReserveLeafInTreeZero(ENOUGH_BPS);
+        EngineHarness b = broadcasterWithAReserveLeafInTreeZero(ENOUGH_BPS, UNLIMITED_BPS);
         assertThat(b.lastBufferMap(30).getDisplaceableSubstreams() & 1).isZero();
         b.subscribe(30, 0, false, 2 * S);
         assertThat(b.lastReply(30).getAccepted()).isFalse();
@@ -108,10 +148,10 @@ class ShortOfUploadTest {
 
     /**
      * An unlimited broadcaster whose four roots (one per tree, each forwarding it), viewers 20-27 (primary tree 1)
-     * and 30-32 (primary 0, 0 and 2), and 100 viewers more it heard from, all declare this upload; viewer 20 holds a reserve slot in tree 0 since 1 s.
+     * and 30-32 (primary 0, 0 and 2), and 100 viewers more it heard from, all declare {@code uploadBps}; viewer 20 holds a reserve slot in tree 0 since 1 s.
      */
-    private EngineHarness broadcasterWithAReserveLeafInTreeZero(long uploadBps) {
-        EngineHarness b = EngineHarness.broadcaster(keys, UNLIMITED_BPS);
+    private EngineHarness broadcasterWithAReserveLeafInTreeZero(long uploadBps, long broadcasterUploadBps) {
+        EngineHarness b = EngineHarness.broadcaster(keys, broadcasterUploadBps);
         connectSwarm(b, uploadBps);
         b.subscribe(20, 0, true, S);
         assertThat(b.lastReply(20).getReserve()).isTrue();
