@@ -325,7 +325,6 @@ public final class PeerEngine {
 
     // Broadcaster: last-resort slots beyond its tree roots, sized from its upload capacity.
     private final int reserveSlots;
-    private int reserveChildren;
     private final int[] reserveIn; // per substream: reserve children there
     // Broadcaster: the push slots viewers declare, a moving mean over their handshakes. In a flash crowd nearly every
     // viewer dials the broadcaster first, so this samples the swarm, where its neighbours (strong roots, and weak
@@ -2126,10 +2125,7 @@ public final class PeerEngine {
                     }
                 } else if (spread && p.primarySubstream == k && leafChildIn(k) != null) {
                     // Root each tree at a node that forwards it.
-                    Peer leaf = leafChildIn(k);
-                    removeChild(leaf, k, nowNs);
-                    replySubscribe(leaf, k, false);
-                    handOver(leaf, k, nowNs);
+                    unroot(leafChildIn(k), k, nowNs);
                     accept = true;
                 } else if (p.primarySubstream == k && p.treeChildMask() == 0 && p.rootBarredUntilNs <= nowNs
                         && contributes(p) && extraRootRoom(k)) {
@@ -2141,9 +2137,7 @@ public final class PeerEngine {
                     Peer victim = weakestChildIn(k, p, nowNs, true);
                     if (victim != null) {
                         counters.rootsReplaced++;
-                        removeChild(victim, k, nowNs);
-                        replySubscribe(victim, k, false);
-                        handOver(victim, k, nowNs);
+                        unroot(victim, k, nowNs);
                         accept = true;
                     }
                 }
@@ -2223,7 +2217,6 @@ public final class PeerEngine {
         if ((p.reserveMask & bit) != 0) {
             p.reserveMask &= ~bit;
             p.strayMask &= ~bit; // a slot it gets again later starts with a clean record
-            reserveChildren--;
             reserveIn[k]--;
             if (p.reserveMask == 0) {
                 p.reserveLeftNs = nowNs;
@@ -2294,7 +2287,6 @@ public final class PeerEngine {
         p.childMask |= 1 << k;
         p.reserveMask |= 1 << k;
         p.lastReserveNs = nowNs;
-        reserveChildren++;
         reserveIn[k]++;
         counters.reserveAdmitted++;
         return true;
@@ -2321,14 +2313,18 @@ public final class PeerEngine {
         return extra;
     }
 
-    /** Broadcaster: the reserve's slots in use, by reserve children and by extra roots. */
+    /** Broadcaster: the reserve's slots in use, by reserve children and by extra roots (only a DEFAULT one has any). */
     private int reserveInUse() {
-        return reserveChildren + (strategy == Strategy.DEFAULT ? extraRoots() : 0);
+        int inUse = extraRoots();
+        for (int k = 0; k < substreams; k++) {
+            inUse += reserveIn[k];
+        }
+        return inUse;
     }
 
     /**
-     * Broadcaster, once a second: when the swarm is no longer short of upload, one extra root a tree makes way (it
-     * hands over, as a replaced root does), so the copies they cost go back as the shortage ends.
+     * Broadcaster, once a second: when the swarm is no longer short of upload, one extra root a tree makes way, so
+     * the copies they cost go back as the shortage ends.
      */
     private void demoteExtraRoots(long nowNs) {
         if (shortOfSlots()) {
@@ -2339,9 +2335,7 @@ public final class PeerEngine {
                 Peer root = weakestChildIn(k, null, nowNs, false);
                 if (root != null) {
                     counters.extraRootsDemoted++;
-                    removeChild(root, k, nowNs);
-                    replySubscribe(root, k, false);
-                    handOver(root, k, nowNs);
+                    unroot(root, k, nowNs);
                 }
             }
         }
@@ -2396,14 +2390,10 @@ public final class PeerEngine {
             return false;
         }
         boolean strained = nowNs - strainedAtNs[k] <= RESERVE_STRAIN_NS;
-        if (nowNs - joinedNs < RESERVE_AFTER_JOIN_NS || !strained) {
-            // Short of slots, it asks without waiting out the trees' forming, and before it starts without
-            // having lost a piece first (it has none to lose yet, and without the tree it would start late).
-            if ((started && !strained) || !shortOfSlots()) {
-                return false;
-            }
-        }
-        return !roomAmongNeighbours(k, nowNs);
+        // Short of slots, it asks without waiting out the trees' forming, and before it starts without having lost
+        // a piece first (it has none to lose yet, and without the tree it would start late).
+        boolean due = shortOfSlots() ? strained || !started : strained && nowNs - joinedNs >= RESERVE_AFTER_JOIN_NS;
+        return due && !roomAmongNeighbours(k, nowNs);
     }
 
     /**
@@ -2467,12 +2457,14 @@ public final class PeerEngine {
     }
 
     /**
-     * Broadcaster: a root that made way for a better one in tree k keeps getting that tree's pieces for a while. Its
-     * subtree hangs on it and would otherwise go without them until it has found a new parent, for 2-3 s: most of
-     * the tree, since one root feeds it (14 of 15 of the broadcaster's neighbours lacked the tree's pieces of 2 s to
-     * 0.8 s ago, 2 s after such a change).
+     * Broadcaster: a root of tree k makes way (for a better one, or as the shortage it was taken for ends). It is
+     * told so, and keeps getting that tree's pieces for a while: its subtree hangs on it and would otherwise go
+     * without them until it has found a new parent, for 2-3 s: most of the tree, since one root feeds it (14 of 15 of
+     * the broadcaster's neighbours lacked the tree's pieces of 2 s to 0.8 s ago, 2 s after such a change).
      */
-    private void handOver(Peer formerRoot, int k, long nowNs) {
+    private void unroot(Peer formerRoot, int k, long nowNs) {
+        removeChild(formerRoot, k, nowNs);
+        replySubscribe(formerRoot, k, false);
         if (nowNs >= formerRoot.handingOverUntilNs) {
             formerRoot.handingOverMask = 0;
         }

@@ -366,7 +366,8 @@ class ReserveTest {
         assertThat(lastResortSubscribes(v)).as("too soon after joining").isEmpty();
     }
 
-    private static void piece(EngineHarness v, PieceSigner signer, long seq, long publishNs, long nowNs) {
+    /** A piece of {@code seq}, published at {@code publishNs}, from peer 5 (the broadcaster in these tests). */
+    static void piece(EngineHarness v, PieceSigner signer, long seq, long publishNs, long nowNs) {
         Piece p = signer.sign(1, seq, Math.max(0, publishNs / 1000), seq == 0 ? Piece.FLAG_RANDOM_ACCESS_POINT : 0,
                 Payload.wrap(new byte[1000]));
         v.engine.onFrame(5, PieceCodec.encodeHeader(p), p.payload(), nowNs);
@@ -432,9 +433,15 @@ class ReserveTest {
     }
 
     private static void fillRoots(EngineHarness b) {
+        fillRoots(b, CONTRIBUTOR_BPS);
+    }
+
+    /** Viewers 10-13, declaring this upload, each forwarding one tree and its root. */
+    static void fillRoots(EngineHarness b, long uploadBps) {
         for (int k = 0; k < 4; k++) {
-            b.connectPeer(10 + k, addr(10 + k), true, false, 0, CONTRIBUTOR_BPS, k);
+            b.connectPeer(10 + k, addr(10 + k), true, false, 0, uploadBps, k);
             b.subscribe(10 + k, k, false, 0);
+            assertThat(b.lastReply(10 + k).getAccepted()).isTrue();
         }
     }
 
@@ -443,7 +450,8 @@ class ReserveTest {
                 .addAllDepth(List.of(0, 0, 0, 0)).setReserveSubstreams(reserveSubstreams)).build();
     }
 
-    private static List<Subscribe> lastResortSubscribes(EngineHarness h) {
+    /** The last-resort subscribes sent to peer 5, the broadcaster in these tests. */
+    static List<Subscribe> lastResortSubscribes(EngineHarness h) {
         return h.sentTo(5).stream().filter(Control::hasSubscribe).map(Control::getSubscribe)
                 .filter(Subscribe::getLastResort).toList();
     }
@@ -453,7 +461,7 @@ class ReserveTest {
                 .filter(sub -> sub.getSubstream() == k).toList();
     }
 
-    private static InetSocketAddress addr(int i) {
+    static InetSocketAddress addr(int i) {
         return new InetSocketAddress("198.51.100." + i, 7000);
     }
 

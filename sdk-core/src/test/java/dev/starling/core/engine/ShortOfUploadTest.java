@@ -1,13 +1,14 @@
 package dev.starling.core.engine;
 
+import static dev.starling.core.engine.ReserveTest.addr;
+import static dev.starling.core.engine.ReserveTest.lastResortSubscribes;
+import static dev.starling.core.engine.ReserveTest.piece;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.api.ChannelKeys;
 import dev.starling.api.spi.Payload;
-import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.wire.ControlCodec;
-import dev.starling.core.wire.PieceCodec;
 import dev.starling.core.wire.proto.BufferMap;
 import dev.starling.core.wire.proto.Control;
 import dev.starling.core.wire.proto.Subscribe;
@@ -175,11 +176,7 @@ class ShortOfUploadTest {
     }
 
     private static void connectSwarm(EngineHarness b, long uploadBps) {
-        for (int k = 0; k < 4; k++) {
-            b.connectPeer(10 + k, addr(10 + k), true, false, 0, uploadBps, k);
-            b.subscribe(10 + k, k, false, 0);
-            assertThat(b.lastReply(10 + k).getAccepted()).isTrue();
-        }
+        ReserveTest.fillRoots(b, uploadBps);
         for (int i = 0; i < 8; i++) {
             b.connectPeer(20 + i, addr(20 + i), true, false, 0, uploadBps, 1);
         }
@@ -263,23 +260,8 @@ class ShortOfUploadTest {
                 .build();
     }
 
-    private static void piece(EngineHarness v, PieceSigner signer, long seq, long publishNs, long nowNs) {
-        Piece p = signer.sign(1, seq, Math.max(0, publishNs / 1000), seq == 0 ? Piece.FLAG_RANDOM_ACCESS_POINT : 0,
-                Payload.wrap(new byte[1000]));
-        v.engine.onFrame(5, PieceCodec.encodeHeader(p), p.payload(), nowNs);
-    }
-
-    private static List<Subscribe> lastResortSubscribes(EngineHarness v) {
-        return v.sentTo(5).stream().filter(Control::hasSubscribe).map(Control::getSubscribe)
-                .filter(Subscribe::getLastResort).toList();
-    }
-
     private static List<Integer> unsubscribes(EngineHarness v) {
         return v.sentTo(5).stream().filter(Control::hasUnsubscribe).map(c -> c.getUnsubscribe().getSubstream())
                 .toList();
-    }
-
-    private static InetSocketAddress addr(int i) {
-        return new InetSocketAddress("198.51.100." + i, 7000);
     }
 }
