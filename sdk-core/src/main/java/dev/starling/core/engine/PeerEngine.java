@@ -861,14 +861,14 @@ public final class PeerEngine {
         p.listenPort = validPort(hs.getListenPort()) ? hs.getListenPort() : 0;
         p.declaredUploadBps = hs.getUploadBps();
         p.broadcaster = hs.getBroadcaster();
+        if (p.broadcaster && p.inbound) {
+            // The broadcaster only listens, it never dials: a peer that dialled in and says it is the broadcaster
+            // lies, and the claim would lift it past the peer limit, vouch for the addresses it passes on, and
+            // make its word on the swarm's upload and its reserve believed.
+            throw new WireException("a peer that dialled in claims to be the broadcaster");
+        }
         if (p.broadcaster) {
             swarmShortSaid = hs.getSwarmShortOfUpload();
-        } else if (isBroadcaster && !hs.getSeeksReserve() && contributes(p)) {
-            // Not those that come for the reserve (the weakest, again and again), nor free riders: the reserve
-            // covers a shortage of the contributors' upload, and serves contributors only.
-            swarmSamples++;
-            swarmSlotsPerViewer += (pushSlotsOf(p.declaredUploadBps) - swarmSlotsPerViewer)
-                    / Math.min(swarmSamples, SWARM_SAMPLE_WINDOW);
         }
         int primary = hs.getPrimarySubstream(); // uint32: negative from 2^31 up
         p.primarySubstream = primary >= 0 && primary < substreams && !p.broadcaster ? primary : -1;
@@ -890,6 +890,15 @@ public final class PeerEngine {
             return;
         }
         p.handshaken = true;
+        if (isBroadcaster && !p.seeksReserve && contributes(p)) {
+            // Not those that come for the reserve (the weakest, again and again), nor free riders: the reserve
+            // covers a shortage of the contributors' upload, and serves contributors only. Counted once the
+            // handshake stands (not a duplicate, not banned), refused for a full house or not: in a flash crowd
+            // the refused are most of the swarm.
+            swarmSamples++;
+            swarmSlotsPerViewer += (pushSlotsOf(p.declaredUploadBps) - swarmSlotsPerViewer)
+                    / Math.min(swarmSamples, SWARM_SAMPLE_WINDOW);
+        }
         Long barredUntil = la != null && isBroadcaster ? rootBars.get(la) : null;
         if (barredUntil != null && barredUntil > nowNs) {
             barFromRooting(p, barredUntil); // it came back under a new connection: the bar holds

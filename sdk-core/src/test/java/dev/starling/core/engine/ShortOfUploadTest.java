@@ -53,6 +53,26 @@ class ShortOfUploadTest {
         assertThat(b.lastBufferMap(10).getSwarmShortOfUpload()).isFalse();
     }
 
+    @Test
+    void aViewerHeardAgainUnderTheSamePeerIdCountsOnce() {
+        // One weak viewer stays connected while 150 more connections bring its peer id again: each is a
+        // duplicate, dropped, and none is a sample of the swarm.
+        EngineHarness b = EngineHarness.broadcaster(keys, UNLIMITED_BPS);
+        b.connectPeer(10, addr(10), true, false, 0, ENOUGH_BPS, 0);
+        hearFrom(b, 60, ENOUGH_BPS, false);
+        Control weak = b.handshake(7, addr(7), false, WEAK_BPS, 0);
+        for (int i = 0; i < 150; i++) {
+            b.engine.onConnected(2_000 + i, addr(7), true, 0);
+            b.engine.onFrame(2_000 + i, ControlCodec.encode(weak), Payload.empty(), 0);
+        }
+        b.engine.onTimer(S);
+        assertThat(b.disconnects).as("duplicates and those the full broadcaster refused").isNotEmpty();
+        assertThat(b.lastBufferMap(10).getSwarmShortOfUpload()).as("61 strong, 1 weak").isFalse();
+        hearFrom(b, 3_000, 39, WEAK_BPS, false);
+        b.engine.onTimer(2 * S);
+        assertThat(b.lastBufferMap(10).getSwarmShortOfUpload()).as("61 strong, 40 weak: short").isTrue();
+    }
+
     /**
      * Whether, after {@code viewers} declaring this upload (and coming for the reserve, or not), the broadcaster's
      * handshake and maps say short.
@@ -165,9 +185,14 @@ class ShortOfUploadTest {
      * counts every one).
      */
     private static void hearFrom(EngineHarness b, int n, long uploadBps, boolean seekReserve) {
+        hearFrom(b, 1_000, n, uploadBps, seekReserve);
+    }
+
+    /** As above, their connection and peer ids counted from {@code firstId}. */
+    private static void hearFrom(EngineHarness b, int firstId, int n, long uploadBps, boolean seekReserve) {
         for (int i = 0; i < n; i++) {
-            long id = 1_000 + i;
-            InetSocketAddress at = new InetSocketAddress("203.0.113." + (i % 250), 7000 + i);
+            long id = firstId + i;
+            InetSocketAddress at = new InetSocketAddress("203.0.113." + (i % 250), 6_000 + firstId + i);
             b.engine.onConnected(id, at, true, 0);
             Control hs = b.handshake(id, at, false, uploadBps, i % 4);
             hs = hs.toBuilder().setHandshake(hs.getHandshake().toBuilder().setSeeksReserve(seekReserve)).build();
@@ -254,7 +279,7 @@ class ShortOfUploadTest {
         v.control(5, broadcasterMap(swarmShort), 0);
     }
 
-    private static Control broadcasterMap(boolean swarmShort) {
+    static Control broadcasterMap(boolean swarmShort) {
         return Control.newBuilder().setBufferMap(BufferMap.newBuilder().setEpoch(1)
                 .addAllDepth(List.of(0, 0, 0, 0)).setReserveSubstreams(0xF).setSwarmShortOfUpload(swarmShort))
                 .build();
