@@ -151,6 +151,10 @@ final class SimReport {
         }
         CategoryChart chart = new CategoryChartBuilder().width(900).height(360).xAxisTitle("viewer class")
                 .yAxisTitle("% of upload capacity used").build();
+        // A fixed 0-100 axis: left to itself, XChart spans a single class's bar and labels it with every digit.
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisMax(Math.max(100.0, used.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+        chart.getStyler().setYAxisDecimalPattern("#0");
         chart.addSeries("upload used", names, used);
         return chart;
     }
