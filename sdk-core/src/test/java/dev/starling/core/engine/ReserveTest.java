@@ -117,6 +117,18 @@ class ReserveTest {
     }
 
     @Test
+    void aReserveSlotComesBackWhenItsHolderLeaves() {
+        EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(1)); // one reserve slot
+        b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
+        b.subscribe(21, 3, true, 2 * S);
+        assertThat(b.lastReply(21).getAccepted()).as("full, and the holder's turn is not over").isFalse();
+        b.engine.onDisconnected(20, 3 * S);
+        b.subscribe(21, 3, true, 3 * S);
+        assertThat(b.lastReply(21).getReserve()).as("well within the holder's turn: its slot came back").isTrue();
+        assertThat(b.engine.counters().reserveTurnsEnded()).isZero();
+    }
+
+    @Test
     void unsubscribingAndSubscribingAgainDoesNotStartAFreshTurn() {
         EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(1)); // one reserve slot
         b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
