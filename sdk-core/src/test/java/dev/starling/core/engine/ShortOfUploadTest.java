@@ -238,36 +238,60 @@ class ShortOfUploadTest {
 
     @Test
     void inAShortSwarmAReserveChildHoldsItsSlotAMinuteUntilTheBroadcasterSaysOtherwise() {
-        EngineHarness v = new EngineHarness(keys);
-        PieceSigner signer = new PieceSigner(keys);
-        connectBroadcaster(v, true);
-        piece(v, signer, 0, 0, 0);
-        long t = 0;
-        for (; t < 3 * S && lastResortSubscribes(v).stream().noneMatch(s -> s.getSubstream() == 1); t += S / 4) {
-            v.engine.onTimer(t);
-        }
-        assertThat(lastResortSubscribes(v)).extracting(Subscribe::getSubstream).contains(1);
-        v.control(5, Control.newBuilder().setSubscribeReply(SubscribeReply.newBuilder().setSubstream(1)
-                .setAccepted(true).setReserve(true)).build(), t);
-        assertThat(v.engine.depth(1)).isEqualTo(1);
-        long grantedNs = t;
-        long seq = 1;
-        for (; t < grantedNs + 20 * S; t += S / 4) {
-            piece(v, signer, seq, t, t); // the reserve pushes tree 1 (seq 1 mod 4)
-            seq += 4;
-            if (t % S == 0) {
-                v.control(5, broadcasterMap(true), t);
-            }
-            v.engine.onTimer(t);
-        }
-        assertThat(unsubscribes(v)).as("20 s: past the usual 15 s hold").isEmpty();
-        assertThat(v.engine.depth(1)).isEqualTo(1);
+        FedByTheReserve f = fedByTheReserveInTreeOne();
+        f.feed(20 * S, true);
+        assertThat(unsubscribes(f.v)).as("20 s: past the usual 15 s hold").isEmpty();
+        assertThat(f.v.engine.depth(1)).isEqualTo(1);
 
-        v.control(5, broadcasterMap(false), t);
-        piece(v, signer, seq, t, t);
-        v.engine.onTimer(t);
-        assertThat(unsubscribes(v)).containsExactly(1);
-        assertThat(v.engine.counters().reserveHandedBack()).isEqualTo(1);
+        f.feed(S / 4, false);
+        assertThat(unsubscribes(f.v)).containsExactly(1);
+        assertThat(f.v.engine.counters().reserveHandedBack()).isEqualTo(1);
+    }
+
+    @Test
+    void inAShortSwarmAReserveChildHandsItsSlotBackAfterAMinute() {
+        FedByTheReserve f = fedByTheReserveInTreeOne();
+        f.feed(59 * S, true);
+        assertThat(unsubscribes(f.v)).isEmpty();
+        f.feed(2 * S, true);
+        assertThat(unsubscribes(f.v)).as("a minute on, to see whether its neighbours now keep it fed")
+                .containsExactly(1);
+        assertThat(f.v.engine.counters().reserveHandedBack()).isEqualTo(1);
+    }
+
+    /** A viewer told the swarm is short, granted a reserve slot in tree 1 at {@code t}, fed there from then on. */
+    private final class FedByTheReserve {
+        final EngineHarness v = new EngineHarness(keys);
+        final PieceSigner signer = new PieceSigner(keys);
+        long t;
+        long seq = 1;
+
+        /** Pushes tree 1 (seq 1 mod 4) every 250 ms for {@code forNs}, the broadcaster's maps saying short or not. */
+        void feed(long forNs, boolean swarmShort) {
+            for (long end = t + forNs; t < end; t += S / 4) {
+                piece(v, signer, seq, t, t);
+                seq += 4;
+                if (t % S == 0 || !swarmShort) {
+                    v.control(5, broadcasterMap(swarmShort), t);
+                }
+                v.engine.onTimer(t);
+            }
+        }
+    }
+
+    private FedByTheReserve fedByTheReserveInTreeOne() {
+        FedByTheReserve f = new FedByTheReserve();
+        connectBroadcaster(f.v, true);
+        piece(f.v, f.signer, 0, 0, 0);
+        for (; f.t < 3 * S && lastResortSubscribes(f.v).stream().noneMatch(s -> s.getSubstream() == 1);
+             f.t += S / 4) {
+            f.v.engine.onTimer(f.t);
+        }
+        assertThat(lastResortSubscribes(f.v)).extracting(Subscribe::getSubstream).contains(1);
+        f.v.control(5, Control.newBuilder().setSubscribeReply(SubscribeReply.newBuilder().setSubstream(1)
+                .setAccepted(true).setReserve(true)).build(), f.t);
+        assertThat(f.v.engine.depth(1)).isEqualTo(1);
+        return f;
     }
 
     private void connectBroadcaster(EngineHarness v, boolean swarmShort) {
