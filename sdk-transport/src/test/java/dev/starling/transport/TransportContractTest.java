@@ -2,6 +2,7 @@ package dev.starling.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.starling.api.spi.Connection;
 import dev.starling.api.spi.ConnectionHandler;
@@ -46,6 +47,14 @@ public abstract class TransportContractTest {
 
     /** Lets events happen until {@code done} holds; fails naming {@code what} if it never does. */
     protected abstract void drive(String what, BooleanSupplier done);
+
+    /**
+     * @return {@code bound} named by a host name that resolves to it (unresolved), or null for a transport that dials
+     *         resolved addresses only (the default)
+     */
+    protected InetSocketAddress byHostName(InetSocketAddress bound) {
+        return null;
+    }
 
     @BeforeEach
     void twoTransports() {
@@ -105,6 +114,31 @@ public abstract class TransportContractTest {
         assertThat(outbound.remoteAddress().getPort()).isEqualTo(bound.getPort());
         onLoop(b, () -> assertThat(outbound.isWritable()).isTrue());
         onLoop(b, () -> assertThat(outbound.queuedBytes()).isZero());
+    }
+
+    @Test
+    void anOutboundLinkKnowsTheAddressItWasDialledAt() throws IOException {
+        InetSocketAddress bound = a.listen(bindAddress(), ra);
+        b.handler(rb);
+        onLoop(b, () -> b.connect(bound));
+        drive("both ends connected", () -> ra.connected().size() == 1 && rb.connected().size() == 1);
+        assertThat(rb.connected().get(0).dialledAddress()).isEqualTo(bound);
+        assertThat(ra.connected().get(0).dialledAddress()).as("inbound").isNull();
+    }
+
+    @Test
+    void aHostNameIsDialledAtWhatItResolvesToAndTheLinkStillNamesIt() throws IOException {
+        InetSocketAddress bound = a.listen(bindAddress(), ra);
+        InetSocketAddress named = byHostName(bound);
+        assumeTrue(named != null, "this transport dials resolved addresses only");
+        assertThat(named.isUnresolved()).isTrue();
+        b.handler(rb);
+        onLoop(b, () -> b.connect(named));
+        drive("both ends connected", () -> ra.connected().size() == 1 && rb.connected().size() == 1);
+        Connection outbound = rb.connected().get(0);
+        assertThat(outbound.dialledAddress()).isEqualTo(named);
+        assertThat(outbound.remoteAddress().isUnresolved()).isFalse();
+        assertThat(outbound.remoteAddress().getPort()).isEqualTo(bound.getPort());
     }
 
     @Test

@@ -20,6 +20,17 @@ public interface Connection {
     boolean inbound();
 
     /**
+     * The address this side was asked to dial, as it was given: a host name stays a host name (unresolved), where
+     * {@link #remoteAddress()} is the address it resolved to. A node matches the link to its dial by it.
+     *
+     * @return that address for a link this side dialled, null for an inbound one; the default, for transports
+     *         that dial resolved addresses only, is {@link #remoteAddress()}
+     */
+    default InetSocketAddress dialledAddress() {
+        return inbound() ? null : remoteAddress();
+    }
+
+    /**
      * Queues a frame. Takes over one reference to {@code payload} (released once written or dropped).
      *
      * @param header  the control header, at most {@link FrameLimits#MAX_HEADER_BYTES}

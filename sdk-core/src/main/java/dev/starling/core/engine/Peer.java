@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 final class Peer {
     final long id;
     final InetSocketAddress address;
+    final InetSocketAddress dialled; // as this node dialled it (a host name unresolved); null if it dialled in
     final boolean inbound;
     final long connectedNs;
     /** The output's handle for the link (see {@link EngineOutput#send(long, Object, byte[], dev.starling.api.spi.Payload, long)}), or null. */
@@ -77,11 +78,13 @@ final class Peer {
     private double pexTokens = 2;
     private long pexTokensAtNs;
 
-    Peer(long id, InetSocketAddress address, boolean inbound, Object link, long nowNs, int substreams) {
+    /** @param dialled the address this node dialled (a host name unresolved), null if the peer dialled in */
+    Peer(long id, InetSocketAddress address, InetSocketAddress dialled, Object link, long nowNs, int substreams) {
         this.id = id;
         this.link = link;
         this.address = address;
-        this.inbound = inbound;
+        this.dialled = dialled;
+        this.inbound = dialled == null;
         this.connectedNs = nowNs;
         this.lastHeardNs = nowNs;
         this.lastReserveNs = nowNs;

@@ -506,6 +506,21 @@ public final class PeerEngine {
      * @return the engine's handle for the peer, or null if it refused the connection
      */
     public Object onConnected(long peerId, InetSocketAddress address, boolean inbound, Object link, long nowNs) {
+        return onConnected(peerId, address, inbound ? null : address, link, nowNs);
+    }
+
+    /**
+     * As {@link #onConnected(long, InetSocketAddress, boolean, Object, long)}, naming for a connection this node
+     * dialled the address it dialled, as it passed it to {@link EngineOutput#connect}: a link may name a host, which
+     * the transport resolves, and the engine must still know the connection for that dial (and a bootstrap
+     * address for a bootstrap address).
+     *
+     * @param address        the peer's address as the transport sees it (resolved)
+     * @param dialledAddress the address dialled, or null for an inbound connection
+     */
+    public Object onConnected(long peerId, InetSocketAddress address, InetSocketAddress dialledAddress, Object link,
+                              long nowNs) {
+        boolean inbound = dialledAddress == null;
         if (closed) {
             out.disconnect(peerId, "node closing");
             return null;
@@ -514,7 +529,7 @@ public final class PeerEngine {
             out.disconnect(peerId, "banned: it sent forged pieces");
             return null;
         }
-        Peer p = new Peer(peerId, address, inbound, link, nowNs, substreams);
+        Peer p = new Peer(peerId, address, dialledAddress, link, nowNs, substreams);
         Peer replaced = peerById.put(peerId, p);
         if (replaced != null) {
             replaced.gone = true;
@@ -523,7 +538,7 @@ public final class PeerEngine {
             peers.add(p);
         }
         if (!inbound) {
-            dialing.remove(address);
+            dialing.remove(dialledAddress);
         }
         if (inbound && isBroadcaster && peers.size() > peerLimit() && strangerTokens(nowNs) < Double.MAX_VALUE) {
             // Likely full (diallers not yet handshaken count, or a crowd arriving at once would all be answered):
@@ -535,11 +550,11 @@ public final class PeerEngine {
             strangerTokens -= REFUSAL_BYTES;
             p.refusalPaid = true;
         }
-        sendHandshake(p, address, inbound, nowNs);
+        sendHandshake(p, nowNs);
         return p;
     }
 
-    private void sendHandshake(Peer p, InetSocketAddress address, boolean inbound, long nowNs) {
+    private void sendHandshake(Peer p, long nowNs) {
         Handshake hs = Handshake.newBuilder()
                 .setProtocolVersion(PROTOCOL_VERSION)
                 .setChannelId(UnsafeByteOperations.unsafeWrap(channelKey))
@@ -548,7 +563,7 @@ public final class PeerEngine {
                 .setUploadBps(uploadCapacityBps)
                 .setBroadcaster(isBroadcaster)
                 .setPrimarySubstream(isBroadcaster ? 0 : primarySubstream)
-                .setSeeksReserve(!inbound && !isBroadcaster && bootstrap.contains(address) && needsReserve(nowNs) >= 0)
+                .setSeeksReserve(!isBroadcaster && dialledBootstrap(p) && needsReserve(nowNs) >= 0)
                 .setSwarmShortOfUpload(isBroadcaster && shortOfSlots())
                 .build();
         sendControl(p, Control.newBuilder().setHandshake(hs).build());
@@ -599,7 +614,7 @@ public final class PeerEngine {
         }
         p.gone = true;
         peers.remove(p);
-        if (!p.handshaken && !p.inbound && !p.protocolError && bootstrap.contains(p.address)) {
+        if (!p.handshaken && !p.protocolError && dialledBootstrap(p)) {
             bootstrapFailed(nowNs); // closed or timed out before a word: a broadcaster too busy to answer
         }
         InetSocketAddress la = p.listenAddress();
@@ -907,7 +922,7 @@ public final class PeerEngine {
             candidates.reached(la, p.primarySubstream, nowNs);
             candidates.holdOff(la, nowNs + REDIAL_BACKOFF_NS);
         }
-        if (p.broadcaster || (!p.inbound && bootstrap.contains(p.address))) {
+        if (p.broadcaster || dialledBootstrap(p)) {
             bootstrapFailures = 0;
         }
         int handshaken = countHandshaken();
@@ -946,7 +961,7 @@ public final class PeerEngine {
             }
             if (p.handshakeHeld) {
                 p.handshakeHeld = false;
-                sendHandshake(p, p.address, true, nowNs);
+                sendHandshake(p, nowNs);
             }
             sendPeerExchange(p, addresses, nowNs);
             sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder()
@@ -956,7 +971,7 @@ public final class PeerEngine {
         }
         if (p.handshakeHeld) {
             p.handshakeHeld = false;
-            sendHandshake(p, p.address, true, nowNs);
+            sendHandshake(p, nowNs);
         }
         if (p.refusalPaid) {
             // Paid for as a likely refusal, then taken after all (room freed, or it came for the reserve).
@@ -1245,9 +1260,14 @@ public final class PeerEngine {
         out.connect(a);
     }
 
+    /** Whether this node dialled p at one of its bootstrap addresses. */
+    private boolean dialledBootstrap(Peer p) {
+        return p.dialled != null && bootstrap.contains(p.dialled);
+    }
+
     private boolean connectedTo(InetSocketAddress a) {
         for (Peer p : peers) {
-            if (a.equals(p.address) || a.equals(p.listenAddress())) {
+            if (a.equals(p.address) || a.equals(p.listenAddress()) || a.equals(p.dialled)) {
                 return true;
             }
         }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class PeerBufferMapTest {
     @Test
     void aNewMapOfTheSameOrAnotherSizeReplacesTheLastOne() {
-        Peer p = new Peer(1, new InetSocketAddress("198.51.100.1", 7000), false, null, 0, 4);
+        Peer p = new Peer(1, new InetSocketAddress("198.51.100.1", 7000), new InetSocketAddress("198.51.100.1", 7000), null, 0, 4);
         p.bufferMap(3, 100, ByteString.copyFrom(new byte[] {0x01, 0x00}));
         assertThat(p.has(3, 100)).isTrue();
         assertThat(p.bmTop()).isEqualTo(100);

@@ -32,6 +32,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -61,6 +62,8 @@ public final class TcpTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
     /** How long a closing link may take to send what was queued before it. */
     private static final long LINGER_MS = 2_000;
+    /** The address a dialled channel was asked for (a host name unresolved), for {@link Connection#dialledAddress}. */
+    private static final AttributeKey<InetSocketAddress> DIALLED = AttributeKey.valueOf("starling.dialled");
 
     private final TcpConfig config;
     private final LoopOwner owner;
@@ -172,7 +175,7 @@ public final class TcpTransport implements Transport {
             });
             return;
         }
-        ChannelFuture dial = dialer.connect(remote);
+        ChannelFuture dial = dialer.clone().attr(DIALLED, remote).connect(remote);
         channels.add(dial.channel());
         dial.addListener(f -> {
             if (!f.isSuccess()) {
@@ -278,7 +281,8 @@ public final class TcpTransport implements Transport {
         public void channelActive(ChannelHandlerContext ctx) {
             Channel ch = ctx.channel();
             InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
-            connection = new TcpConnection(nextConnectionId++, ch, remote, inbound);
+            connection = new TcpConnection(nextConnectionId++, ch, remote, inbound ? null : ch.attr(DIALLED).get(),
+                    inbound);
             TcpConnection c = connection;
             ch.eventLoop().schedule(() -> {
                 if (!c.gotFrame) {
@@ -366,16 +370,18 @@ public final class TcpTransport implements Transport {
         private final long id;
         private final Channel channel;
         private final InetSocketAddress remote;
+        private final InetSocketAddress dialled;
         private final boolean inbound;
         private boolean gotFrame;
         private boolean flushPending;
         private String closeReason;
         private Object attachment; // the handler's, touched on the loop only
 
-        TcpConnection(long id, Channel channel, InetSocketAddress remote, boolean inbound) {
+        TcpConnection(long id, Channel channel, InetSocketAddress remote, InetSocketAddress dialled, boolean inbound) {
             this.id = id;
             this.channel = channel;
             this.remote = remote;
+            this.dialled = inbound ? null : dialled != null ? dialled : remote;
             this.inbound = inbound;
         }
 
@@ -392,6 +398,11 @@ public final class TcpTransport implements Transport {
         @Override
         public boolean inbound() {
             return inbound;
+        }
+
+        @Override
+        public InetSocketAddress dialledAddress() {
+            return dialled;
         }
 
         @Override

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -218,8 +219,29 @@ public final class UdpTransport implements Transport {
         if (closed) {
             return;
         }
+        if (remote.isUnresolved()) {
+            // A host name (a link may name one): looked up off the loop, as a lookup may block, then dialled at the
+            // address it resolved to; the link and any failure still name the host as asked.
+            CompletableFuture.supplyAsync(() -> new InetSocketAddress(remote.getHostString(), remote.getPort()))
+                    .whenComplete((resolved, error) -> loop.execute(() -> {
+                        if (closed) {
+                            return;
+                        }
+                        if (error != null || resolved.isUnresolved()) {
+                            failLater(remote, "unknown host " + remote.getHostString());
+                        } else {
+                            dial(resolved, remote);
+                        }
+                    }));
+            return;
+        }
+        dial(remote, remote);
+    }
+
+    /** Dials {@code remote} (resolved) for the node's request to dial {@code asked}; on the loop. */
+    private void dial(InetSocketAddress remote, InetSocketAddress asked) {
         if (links.size() + dials.size() >= config.maxConnections()) {
-            failLater(remote, "connection limit of " + config.maxConnections() + " reached");
+            failLater(asked, "connection limit of " + config.maxConnections() + " reached");
             return;
         }
         synchronized (this) {
@@ -227,13 +249,13 @@ public final class UdpTransport implements Transport {
                 try {
                     bind(new InetSocketAddress(0)); // a node that only dials out still needs a socket
                 } catch (IOException e) {
-                    failLater(remote, e.getMessage());
+                    failLater(asked, e.getMessage());
                     return;
                 }
             }
         }
         int id = freshId();
-        Dial d = new Dial(id, remote, loop.nowNs());
+        Dial d = new Dial(id, remote, asked, loop.nowNs());
         dials.put(id, d);
         sendHandshake(d);
     }
@@ -343,8 +365,8 @@ public final class UdpTransport implements Transport {
                 if (now - d.startNs > config.connectTimeoutMs() * 1_000_000L) {
                     dials.remove(d.id);
                     String reason = "no handshake answer within " + config.connectTimeoutMs() + " ms";
-                    log.debug("connect to {} failed: {}", d.remote, reason);
-                    handler.onConnectFailed(d.remote, reason);
+                    log.debug("connect to {} failed: {}", d.asked, reason);
+                    handler.onConnectFailed(d.asked, reason);
                 } else if (now >= d.nextRetryNs) {
                     d.retryDelayNs *= 2;
                     sendHandshake(d);
@@ -548,7 +570,7 @@ public final class UdpTransport implements Transport {
             counters.datagramsIgnored++;
             return;
         }
-        UdpConnection c = new UdpConnection(freshId(), clientId, from, true, key, now);
+        UdpConnection c = new UdpConnection(freshId(), clientId, from, null, key, now);
         links.put(c.localId, c);
         accepted.put(key, c);
         sendAccept(c);
@@ -593,7 +615,7 @@ public final class UdpTransport implements Transport {
             return;
         }
         dials.remove(clientId);
-        UdpConnection c = new UdpConnection(clientId, in.readInt(), from, false, null, now);
+        UdpConnection c = new UdpConnection(clientId, in.readInt(), from, d.asked, null, now);
         links.put(c.localId, c);
         log.debug("{} up", c);
         handler.onConnected(c);
@@ -629,14 +651,16 @@ public final class UdpTransport implements Transport {
     private static final class Dial {
         final int id;
         final InetSocketAddress remote;
+        final InetSocketAddress asked; // as the node gave it: remote, or the host name remote was resolved from
         final long startNs;
         long nextRetryNs;
         long retryDelayNs = FIRST_RETRY_NS;
         Long cookie;
 
-        Dial(int id, InetSocketAddress remote, long startNs) {
+        Dial(int id, InetSocketAddress remote, InetSocketAddress asked, long startNs) {
             this.id = id;
             this.remote = remote;
+            this.asked = asked;
             this.startNs = startNs;
         }
     }
@@ -653,6 +677,7 @@ public final class UdpTransport implements Transport {
         final int localId;
         final int remoteId;
         final InetSocketAddress remote;
+        final InetSocketAddress dialled; // null for an inbound link
         final boolean inbound;
         final ClientKey clientKey;
         final UdpLink link;
@@ -660,12 +685,14 @@ public final class UdpTransport implements Transport {
         boolean gone;
         private Object attachment; // the handler's, touched on the loop only
 
-        UdpConnection(int localId, int remoteId, InetSocketAddress remote, boolean inbound, ClientKey clientKey,
-                      long nowNs) {
+        /** @param dialled the address the node asked to dial, null for an inbound link */
+        UdpConnection(int localId, int remoteId, InetSocketAddress remote, InetSocketAddress dialled,
+                      ClientKey clientKey, long nowNs) {
             this.localId = localId;
             this.remoteId = remoteId;
             this.remote = remote;
-            this.inbound = inbound;
+            this.dialled = dialled;
+            this.inbound = dialled == null;
             this.clientKey = clientKey;
             this.link = new UdpLink(alloc, remoteId, this, config, counters, nowNs);
         }
@@ -683,6 +710,11 @@ public final class UdpTransport implements Transport {
         @Override
         public boolean inbound() {
             return inbound;
+        }
+
+        @Override
+        public InetSocketAddress dialledAddress() {
+            return dialled;
         }
 
         @Override

@@ -36,6 +36,11 @@ public class TcpTransportContractTest extends TransportContractTest {
     }
 
     @Override
+    protected InetSocketAddress byHostName(InetSocketAddress bound) {
+        return InetSocketAddress.createUnresolved("localhost", bound.getPort());
+    }
+
+    @Override
     protected void drive(String what, BooleanSupplier done) {
         await(what, done);
     }
