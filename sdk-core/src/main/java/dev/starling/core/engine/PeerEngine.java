@@ -331,6 +331,11 @@ public final class PeerEngine {
     // viewers come for the reserve) do not.
     private double swarmSlotsPerViewer;
     private long swarmSamples;
+    // The /24 (or /48) of each of the last SWARM_SAMPLE_WINDOW samples, and how many each has among them: a subnet
+    // counts at most PeerExchangeConfig.maxPerSubnet times, so one machine dialling under many peer ids cannot
+    // sway the judgement either way. Null on a viewer.
+    private final long[] sampledSubnets;
+    private final LongCounts samplesPerSubnet;
     private boolean swarmShortSaid; // viewer: what the broadcaster last said of the swarm's upload
 
     // The upload limit: a token bucket in bytes. Pushes fit in the slots sized from the limit and always go;
@@ -381,6 +386,8 @@ public final class PeerEngine {
         this.out = out;
         this.random = new SplittableRandom(seed);
         this.candidates = new CandidatePool(cfg.peerExchange(), MAX_CANDIDATES, random, seed * 0x9E3779B97F4A7C15L + 1);
+        this.sampledSubnets = isBroadcaster ? new long[(int) SWARM_SAMPLE_WINDOW] : null;
+        this.samplesPerSubnet = isBroadcaster ? new LongCounts(seed * 0x9E3779B97F4A7C15L + 2) : null;
         this.localPeerId = localPeerId.clone();
         this.uploadCapacityBps = uploadCapacityBps;
         long bitrate = cfg.stream().bitrateHintBps();
@@ -910,9 +917,7 @@ public final class PeerEngine {
             // covers a shortage of the contributors' upload, and serves contributors only. Counted once the
             // handshake stands (not a duplicate, not banned), refused for a full house or not: in a flash crowd
             // the refused are most of the swarm.
-            swarmSamples++;
-            swarmSlotsPerViewer += (pushSlotsOf(p.declaredUploadBps) - swarmSlotsPerViewer)
-                    / Math.min(swarmSamples, SWARM_SAMPLE_WINDOW);
+            sampleSwarm(p);
         }
         Long barredUntil = la != null && isBroadcaster ? rootBars.get(la) : null;
         if (barredUntil != null && barredUntil > nowNs) {
@@ -2438,6 +2443,26 @@ public final class PeerEngine {
             return swarmShortSaid;
         }
         return swarmSamples >= MIN_SHORTAGE_SAMPLE && swarmSlotsPerViewer < substreams;
+    }
+
+    /** Broadcaster: p's declared upload into the moving mean, unless its subnet already has its share of it. */
+    private void sampleSwarm(Peer p) {
+        if (p.address.isUnresolved()) {
+            return;
+        }
+        long subnet = CandidatePool.subnetOf(p.address.getAddress());
+        if (samplesPerSubnet.get(subnet) >= cfg.peerExchange().maxPerSubnet()) {
+            return;
+        }
+        int slot = (int) (swarmSamples % SWARM_SAMPLE_WINDOW);
+        if (swarmSamples >= SWARM_SAMPLE_WINDOW) {
+            samplesPerSubnet.add(sampledSubnets[slot], -1); // out of the window
+        }
+        sampledSubnets[slot] = subnet;
+        samplesPerSubnet.add(subnet, 1);
+        swarmSamples++;
+        swarmSlotsPerViewer += (pushSlotsOf(p.declaredUploadBps) - swarmSlotsPerViewer)
+                / Math.min(swarmSamples, SWARM_SAMPLE_WINDOW);
     }
 
     /** The push slots a peer declaring this upload has (as slotCapacity), its claim capped as in merit. */

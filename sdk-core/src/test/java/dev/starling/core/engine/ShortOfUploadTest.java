@@ -73,6 +73,30 @@ class ShortOfUploadTest {
         assertThat(b.lastBufferMap(10).getSwarmShortOfUpload()).as("61 strong, 40 weak: short").isTrue();
     }
 
+    @Test
+    void oneSubnetCountsAtMostItsShareOfTheSample() {
+        // 150 weak viewers (2 slots) from one /24 (one machine under many peer ids, say) among 100 strong ones (5
+        // slots): the /24 counts 4 times (PeerExchangeConfig.maxPerSubnet), so the swarm is not short; from 150
+        // /24s, it is.
+        assertThat(saysShortWithWeakOnes(true)).isFalse();
+        assertThat(saysShortWithWeakOnes(false)).isTrue();
+    }
+
+    private boolean saysShortWithWeakOnes(boolean oneSubnet) {
+        long strongBps = 3_000_000; // 5 slots
+        EngineHarness b = EngineHarness.broadcaster(keys, UNLIMITED_BPS);
+        b.connectPeer(10, addr(10), true, false, 0, strongBps, 0);
+        hearFrom(b, 99, strongBps, false);
+        for (int i = 0; i < 150; i++) {
+            int id = 5_000 + i;
+            InetSocketAddress at = oneSubnet ? new InetSocketAddress("203.0.113." + (i % 250), 7000) : ownSubnet(id);
+            b.engine.onConnected(id, at, true, 0);
+            b.engine.onFrame(id, ControlCodec.encode(b.handshake(id, at, false, WEAK_BPS, i % 4)), Payload.empty(), 0);
+        }
+        b.engine.onTimer(S);
+        return b.lastBufferMap(10).getSwarmShortOfUpload();
+    }
+
     /**
      * Whether, after {@code viewers} declaring this upload (and coming for the reserve, or not), the broadcaster's
      * handshake and maps say short.
@@ -192,12 +216,17 @@ class ShortOfUploadTest {
     private static void hearFrom(EngineHarness b, int firstId, int n, long uploadBps, boolean seekReserve) {
         for (int i = 0; i < n; i++) {
             long id = firstId + i;
-            InetSocketAddress at = new InetSocketAddress("203.0.113." + (i % 250), 6_000 + firstId + i);
+            InetSocketAddress at = ownSubnet(firstId + i);
             b.engine.onConnected(id, at, true, 0);
             Control hs = b.handshake(id, at, false, uploadBps, i % 4);
             hs = hs.toBuilder().setHandshake(hs.getHandshake().toBuilder().setSeeksReserve(seekReserve)).build();
             b.engine.onFrame(id, ControlCodec.encode(hs), Payload.empty(), 0);
         }
+    }
+
+    /** An address in a /24 of its own, as viewers across the Internet mostly are. */
+    private static InetSocketAddress ownSubnet(int id) {
+        return new InetSocketAddress("10." + (id >> 8 & 255) + "." + (id & 255) + ".1", 7000);
     }
 
     private static void connectSwarm(EngineHarness b, long uploadBps) {
