@@ -8,6 +8,7 @@ import dev.starling.api.spi.Transport;
 import dev.starling.api.spi.TransportLoop;
 import dev.starling.transport.netty.ByteBufPayload;
 import dev.starling.transport.netty.Frame;
+import dev.starling.transport.netty.HostNames;
 import dev.starling.transport.netty.LoopOwner;
 import dev.starling.transport.netty.NettyFrames;
 import dev.starling.transport.netty.NettyLoop;
@@ -165,17 +166,31 @@ public final class TcpTransport implements Transport {
         if (closed) {
             return;
         }
+        // A host name (a link may name one) is looked up off the loop, not by Netty's default resolver, which
+        // blocks the loop; the link and any failure still name the host as asked.
+        HostNames.resolveThen(remote, loop::execute, resolved -> {
+            if (!closed) {
+                dial(resolved, remote);
+            }
+        }, reason -> failLater(remote, reason));
+    }
+
+    private void failLater(InetSocketAddress asked, String reason) {
+        log.debug("not dialling {}: {}", asked, reason);
+        loop.execute(() -> {
+            if (!closed) {
+                handler.onConnectFailed(asked, reason);
+            }
+        });
+    }
+
+    /** Dials {@code target} (resolved) for the node's request to dial {@code remote}; on the loop. */
+    private void dial(InetSocketAddress target, InetSocketAddress remote) {
         if (channels.size() >= config.maxConnections()) {
-            String reason = "connection limit of " + config.maxConnections() + " reached";
-            log.debug("not dialling {}: {}", remote, reason);
-            loop.execute(() -> {
-                if (!closed) {
-                    handler.onConnectFailed(remote, reason);
-                }
-            });
+            failLater(remote, "connection limit of " + config.maxConnections() + " reached");
             return;
         }
-        ChannelFuture dial = dialer.clone().attr(DIALLED, remote).connect(remote);
+        ChannelFuture dial = dialer.clone().attr(DIALLED, remote).connect(target);
         channels.add(dial.channel());
         dial.addListener(f -> {
             if (!f.isSuccess()) {

@@ -7,6 +7,7 @@ import dev.starling.api.spi.Payload;
 import dev.starling.api.spi.Transport;
 import dev.starling.api.spi.TransportLoop;
 import dev.starling.core.util.AddressMac;
+import dev.starling.transport.netty.HostNames;
 import dev.starling.transport.netty.LoopOwner;
 import dev.starling.transport.netty.NettyLoop;
 import io.netty.buffer.ByteBuf;
@@ -31,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -219,23 +219,13 @@ public final class UdpTransport implements Transport {
         if (closed) {
             return;
         }
-        if (remote.isUnresolved()) {
-            // A host name (a link may name one): looked up off the loop, as a lookup may block, then dialled at the
-            // address it resolved to; the link and any failure still name the host as asked.
-            CompletableFuture.supplyAsync(() -> new InetSocketAddress(remote.getHostString(), remote.getPort()))
-                    .whenComplete((resolved, error) -> loop.execute(() -> {
-                        if (closed) {
-                            return;
-                        }
-                        if (error != null || resolved.isUnresolved()) {
-                            failLater(remote, "unknown host " + remote.getHostString());
-                        } else {
-                            dial(resolved, remote);
-                        }
-                    }));
-            return;
-        }
-        dial(remote, remote);
+        // A host name (a link may name one) is looked up off the loop and dialled at the address it resolved to;
+        // the link and any failure still name the host as asked.
+        HostNames.resolveThen(remote, loop::execute, resolved -> {
+            if (!closed) {
+                dial(resolved, remote);
+            }
+        }, reason -> failLater(remote, reason));
     }
 
     /** Dials {@code remote} (resolved) for the node's request to dial {@code asked}; on the loop. */
