@@ -528,6 +528,9 @@ public final class PeerEngine {
     public Object onConnected(long peerId, InetSocketAddress address, InetSocketAddress dialledAddress, Object link,
                               long nowNs) {
         boolean inbound = dialledAddress == null;
+        if (!inbound) {
+            dialing.remove(dialledAddress); // first: a dial refused below is over too, or it would block redials
+        }
         if (closed) {
             out.disconnect(peerId, "node closing");
             return null;
@@ -543,9 +546,6 @@ public final class PeerEngine {
             peers.set(peers.indexOf(replaced), p); // the same id again: it keeps its place, as a map's key would
         } else {
             peers.add(p);
-        }
-        if (!inbound) {
-            dialing.remove(dialledAddress);
         }
         if (inbound && isBroadcaster && peers.size() > peerLimit() && strangerTokens(nowNs) < Double.MAX_VALUE) {
             // Likely full (diallers not yet handshaken count, or a crowd arriving at once would all be answered):
@@ -882,13 +882,13 @@ public final class PeerEngine {
         p.peerId = remoteId;
         p.listenPort = validPort(hs.getListenPort()) ? hs.getListenPort() : 0;
         p.declaredUploadBps = hs.getUploadBps();
-        p.broadcaster = hs.getBroadcaster();
-        if (p.broadcaster && p.inbound) {
+        if (hs.getBroadcaster() && p.inbound) {
             // The broadcaster only listens, it never dials: a peer that dialled in and says it is the broadcaster
             // lies, and the claim would lift it past the peer limit, vouch for the addresses it passes on, and
             // make its word on the swarm's upload and its reserve believed.
             throw new WireException("a peer that dialled in claims to be the broadcaster");
         }
+        p.broadcaster = hs.getBroadcaster();
         if (p.broadcaster) {
             swarmShortSaid = hs.getSwarmShortOfUpload();
         }

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.api.ChannelKeys;
 import dev.starling.api.spi.Payload;
+import dev.starling.core.piece.Piece;
+import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.wire.ControlCodec;
+import dev.starling.core.wire.PieceCodec;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,6 +40,29 @@ class HostNameBootstrapTest {
             v.engine.onTimer(t);
         }
         assertThat(v.dialled).containsExactly(BY_NAME);
+    }
+
+    @Test
+    void aDialRefusedBecauseTheNameResolvedToABannedAddressIsOverAndTheNameIsDialledAgain() {
+        // The peer at the name sends a forged piece: dropped and banned. The name is dialled again, resolves to the
+        // banned address, and that connection is refused at once; the dial must end there, or the viewer would
+        // wait on it for good and never go back to its link (say once the name moves to an honest host).
+        EngineHarness v = connectedByName(false);
+        Piece forged = new PieceSigner(ChannelKeys.generate()).sign(1, 0, 0, 0, Payload.wrap(new byte[8]));
+        v.engine.onFrame(BROADCASTER, PieceCodec.encodeHeader(forged), forged.payload(), S);
+        assertThat(v.disconnects).singleElement().asString().contains("BAD_SIGNATURE");
+        v.engine.onDisconnected(BROADCASTER, S);
+        long t = S;
+        for (; v.dialled.size() < 2 && t < 30 * S; t += S / 4) {
+            v.engine.onTimer(t);
+        }
+        assertThat(v.dialled).containsExactly(BY_NAME, BY_NAME);
+        v.engine.onConnected(2, RESOLVED, BY_NAME, null, t);
+        assertThat(v.disconnects).last().asString().startsWith("banned");
+        for (long end = t + 30 * S; v.dialled.size() < 3 && t < end; t += S / 4) {
+            v.engine.onTimer(t);
+        }
+        assertThat(v.dialled).as("the refused dial is over: the name is dialled again").hasSize(3);
     }
 
     /** A new viewer whose link names its broadcaster by host, connected to it and greeted. */

@@ -55,14 +55,14 @@ class ShortOfUploadTest {
 
     @Test
     void aViewerHeardAgainUnderTheSamePeerIdCountsOnce() {
-        // One weak viewer stays connected while 150 more connections bring its peer id again: each is a
-        // duplicate, dropped, and none is a sample of the swarm.
+        // One weak viewer stays connected while 150 more connections, each from a /24 of its own, bring its peer
+        // id again: each is a duplicate, dropped, and none is a sample of the swarm.
         EngineHarness b = EngineHarness.broadcaster(keys, UNLIMITED_BPS);
         b.connectPeer(10, addr(10), true, false, 0, ENOUGH_BPS, 0);
         hearFrom(b, 60, ENOUGH_BPS, false);
         Control weak = b.handshake(7, addr(7), false, WEAK_BPS, 0);
         for (int i = 0; i < 150; i++) {
-            b.engine.onConnected(2_000 + i, addr(7), true, 0);
+            b.engine.onConnected(2_000 + i, ownSubnet(2_000 + i), true, 0);
             b.engine.onFrame(2_000 + i, ControlCodec.encode(weak), Payload.empty(), 0);
         }
         b.engine.onTimer(S);
