@@ -13,7 +13,11 @@ package dev.starling.api;
  * Tests on one machine, where every peer shares 127.0.0.0/24, raise {@code maxPerSubnet}: see
  * {@link #forLoopback()}.
  *
- * @param maxPerSubnet   the most candidate addresses kept, and outbound connections made, in one /24 or /48
+ * @param maxPerSubnet   the most candidate addresses kept, and outbound connections made, in one /24 or /48;
+ *                       on a broadcaster, also the most of its last 1,000 samples of viewers' declared upload
+ *                       one /24 or /48 may give (it needs 100 to judge whether the swarm is short of upload, so
+ *                       with the default of 4, viewers from at least 25 subnets; a swarm on one machine or one
+ *                       LAN is never judged short unless this is raised)
  * @param maxPerSource   the most candidates one source (a peer, or one discovery mechanism) may hold
  * @param minIntervalMs  a peer may send one peer-exchange message per this interval on average; faster ones are
  *                       ignored and counted

@@ -142,6 +142,18 @@ public abstract class TransportContractTest {
     }
 
     @Test
+    void aHostNameThatDoesNotResolveFailsUnderTheNameAsked() throws IOException {
+        InetSocketAddress bound = a.listen(bindAddress(), ra);
+        assumeTrue(byHostName(bound) != null, "this transport dials resolved addresses only");
+        InetSocketAddress nowhere = InetSocketAddress.createUnresolved("no-such-host.invalid", bound.getPort());
+        b.handler(rb);
+        onLoop(b, () -> b.connect(nowhere));
+        drive("connect failed", () -> rb.connectFailed().size() == 1);
+        assertThat(rb.connectFailed().get(0)).as("the node matches the failure to its dial by it").isEqualTo(nowhere);
+        assertThat(rb.connected()).isEmpty();
+    }
+
+    @Test
     void framesArriveWholeAndInOrderInBothDirections() throws IOException {
         Connection[] ends = connect();
         SplittableRandom random = new SplittableRandom(5);

@@ -3,6 +3,8 @@ package dev.starling.transport.netty;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -10,12 +12,23 @@ import java.util.function.Consumer;
  * block for seconds, and every link of the node waits on that loop.
  */
 public final class HostNames {
+    /**
+     * Lookups block their thread for as long as DNS takes, so they get threads of their own (daemons, made as
+     * needed and gone after a minute idle), not the JVM's common pool, which the application may rely on.
+     */
+    private static final ExecutorService LOOKUPS = Executors.newCachedThreadPool(task -> {
+        Thread t = new Thread(task, "starling-host-lookup");
+        t.setDaemon(true);
+        return t;
+    });
+
     private HostNames() {
     }
 
     /**
-     * Runs {@code dial} on {@code loop} with {@code remote} itself if it is resolved, else with the address its host
-     * name resolves to once the lookup is done; runs {@code fail} there with a reason if the lookup fails.
+     * Call on the transport's loop. With {@code remote} resolved, runs {@code dial} with it at once; with a host name,
+     * looks it up on a thread of its own, then runs {@code dial} on {@code loop} with the address it resolved to, or
+     * {@code fail} there with a reason if the lookup failed.
      */
     public static void resolveThen(InetSocketAddress remote, Executor loop, Consumer<InetSocketAddress> dial,
                                    Consumer<String> fail) {
@@ -23,7 +36,7 @@ public final class HostNames {
             dial.accept(remote);
             return;
         }
-        CompletableFuture.supplyAsync(() -> new InetSocketAddress(remote.getHostString(), remote.getPort()))
+        CompletableFuture.supplyAsync(() -> new InetSocketAddress(remote.getHostString(), remote.getPort()), LOOKUPS)
                 .whenComplete((resolved, error) -> loop.execute(() -> {
                     if (error != null || resolved.isUnresolved()) {
                         fail.accept("unknown host " + remote.getHostString());
