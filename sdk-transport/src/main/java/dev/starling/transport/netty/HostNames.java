@@ -4,7 +4,9 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -13,14 +15,22 @@ import java.util.function.Consumer;
  */
 public final class HostNames {
     /**
-     * Lookups block their thread for as long as DNS takes, so they get threads of their own (daemons, made as
-     * needed and gone after a minute idle), not the JVM's common pool, which the application may rely on.
+     * Lookups block their thread for as long as DNS takes, so they get threads of their own, not the JVM's common
+     * pool, which the application may rely on: at most four daemons, made as needed and gone after a minute idle;
+     * more lookups wait their turn.
      */
-    private static final ExecutorService LOOKUPS = Executors.newCachedThreadPool(task -> {
-        Thread t = new Thread(task, "starling-host-lookup");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService LOOKUPS = lookupThreads();
+
+    private static ExecutorService lookupThreads() {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                task -> {
+                    Thread t = new Thread(task, "starling-host-lookup");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 
     private HostNames() {
     }
