@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.starling.api.ChannelKeys;
 import dev.starling.api.spi.Payload;
+import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.wire.ControlCodec;
 import dev.starling.core.wire.proto.BufferMap;
@@ -263,6 +264,36 @@ class ShortOfUploadTest {
             }
         }
         return -1;
+    }
+
+    @Test
+    void onceStartedAViewerInAShortSwarmAsksTheReserveOnlyAfterLosingAPiece() {
+        // No parent anywhere; a neighbour's pieces (pulled, say) arrive as published, so the viewer starts after
+        // 1.5 s. Started, it asks the reserve for a tree only once it loses a piece of it, short swarm or not.
+        EngineHarness v = new EngineHarness(keys).connectPeer(false);
+        connectBroadcaster(v, true);
+        PieceSigner signer = new PieceSigner(keys);
+        long pieceNs = 65_000_000L;
+        long seq = 0;
+        for (long t = 0; t <= 10 * S; t += S / 4) {
+            for (; seq * pieceNs <= t; seq++) {
+                if (seq % 4 != 1 || seq * pieceNs < 5 * S) { // from 5 s, tree 1's pieces stop coming
+                    Piece p = signer.sign(1, seq, seq * pieceNs / 1000, seq % 15 == 0 ? Piece.FLAG_RANDOM_ACCESS_POINT
+                            : 0, Payload.wrap(new byte[] {(byte) seq}));
+                    v.receive(p, seq * pieceNs + 1);
+                }
+            }
+            v.engine.onTimer(t);
+            if (t == 2 * S) {
+                assertThat(v.delivered).as("started on the run that arrived").isNotEmpty();
+            }
+            if (t == 7 * S) {
+                assertThat(lastResortSubscribes(v)).as("started, detached everywhere, nothing lost").isEmpty();
+            }
+        }
+        assertThat(v.gaps).as("tree 1's pieces from 5 s were missed").isNotEmpty();
+        assertThat(lastResortSubscribes(v)).extracting(Subscribe::getSubstream).as("unanswered, it asks again")
+                .isNotEmpty().containsOnly(1);
     }
 
     @Test
