@@ -104,10 +104,7 @@ class ReserveTest {
 
     @Test
     void aFullReserveTakesTurnsTheLongestHolderMakesWayAfterTenSeconds() {
-        EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(1)); // one reserve slot
-        b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
-        b.subscribe(21, 3, true, 5 * S);
-        assertThat(b.lastReply(21).getAccepted()).as("the holder's turn is not over").isFalse();
+        EngineHarness b = turnedAwayWhileTheHolderHasItsTurn(5 * S);
         b.subscribe(21, 3, true, 11 * S);
         assertThat(b.lastReply(21).getReserve()).isTrue();
         SubscribeReply toHolder = b.lastReply(20);
@@ -118,14 +115,23 @@ class ReserveTest {
 
     @Test
     void aReserveSlotComesBackWhenItsHolderLeaves() {
-        EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(1)); // one reserve slot
-        b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
-        b.subscribe(21, 3, true, 2 * S);
-        assertThat(b.lastReply(21).getAccepted()).as("full, and the holder's turn is not over").isFalse();
+        EngineHarness b = turnedAwayWhileTheHolderHasItsTurn(2 * S);
         b.engine.onDisconnected(20, 3 * S);
         b.subscribe(21, 3, true, 3 * S);
         assertThat(b.lastReply(21).getReserve()).as("well within the holder's turn: its slot came back").isTrue();
         assertThat(b.engine.counters().reserveTurnsEnded()).isZero();
+    }
+
+    /**
+     * A broadcaster with one reserve slot, held by viewer 20 since 1 s; viewer 21, a contributor, asks for it in tree
+     * 3 at {@code askNs} and is turned away (the holder's turn of 10 s is not over).
+     */
+    private EngineHarness turnedAwayWhileTheHolderHasItsTurn(long askNs) {
+        EngineHarness b = broadcasterWithReserveHolder(uploadWithReserve(1));
+        b.connectPeer(21, addr(21), true, false, S, CONTRIBUTOR_BPS, 2);
+        b.subscribe(21, 3, true, askNs);
+        assertThat(b.lastReply(21).getAccepted()).as("full, and the holder's turn is not over").isFalse();
+        return b;
     }
 
     @Test
