@@ -6,6 +6,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import dev.starling.api.ChannelId;
 import dev.starling.api.Gap;
 import dev.starling.api.spi.Payload;
+import dev.starling.core.piece.BroadcasterProof;
 import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.piece.PieceVerifier;
@@ -26,6 +27,8 @@ import dev.starling.core.wire.proto.Request;
 import dev.starling.core.wire.proto.Subscribe;
 import dev.starling.core.wire.proto.SubscribeReply;
 import dev.starling.core.wire.proto.Unsubscribe;
+import org.bouncycastle.crypto.macs.SipHash;
+import org.bouncycastle.crypto.params.KeyParameter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -221,13 +224,14 @@ public final class PeerEngine {
      */
     static final double RESERVE_SIZING_SHARE = 1 - STRANGER_SHARE;
     /**
-     * What a refusal is taken to cost, decided before it is sent: a handshake, 50 addresses and a goodbye are 431
-     * bytes of messages in three frames (575 bytes with the simulator's framing of 48 bytes a frame).
+     * What a refusal is taken to cost, decided before it is sent: a handshake with its broadcaster proof, 50
+     * addresses and a goodbye are 497 bytes of messages in three frames (641 bytes with the simulator's framing of
+     * 48 bytes a frame).
      */
-    private static final int REFUSAL_BYTES = 600;
-    /** A short refusal: a handshake, this many addresses and a goodbye, 114 bytes of messages (258 framed). */
+    private static final int REFUSAL_BYTES = 650;
+    /** A short refusal: a handshake, this many addresses and a goodbye, 180 bytes of messages (324 framed). */
     private static final int SHORT_REFUSAL_ADDRESSES = 5;
-    private static final int SHORT_REFUSAL_BYTES = 250;
+    private static final int SHORT_REFUSAL_BYTES = 325;
     /**
      * A viewer whose bootstrap address (the broadcaster) closed, failed or timed out before a handshake retries after
      * RECONNECT_BROADCASTER_NS doubled per failure in a row, up to this, scaled by a random 0.5-1.5 so a crowd that
@@ -246,6 +250,9 @@ public final class PeerEngine {
     private final PieceSigner signer;
     private final EngineOutput out;
     private final SplittableRandom random;
+    // Viewer: makes the nonces it asks the broadcaster to sign. A keyed hash, not `random`, whose outputs give its
+    // state away: a peer must not be able to tell the next nonce, and the choices `random` makes stay as they were.
+    private final SipHash nonceMac;
     private final EngineCounters counters = new EngineCounters();
     private final long uploadCapacityBps;
     private final int slotCapacity;
@@ -385,6 +392,7 @@ public final class PeerEngine {
         this.substreams = cfg.substreams();
         this.out = out;
         this.random = new SplittableRandom(seed);
+        this.nonceMac = isBroadcaster ? null : nonceMac(seed);
         this.candidates = new CandidatePool(cfg.peerExchange(), MAX_CANDIDATES, random, seed * 0x9E3779B97F4A7C15L + 1);
         this.sampledSubnets = isBroadcaster ? new long[(int) SWARM_SAMPLE_WINDOW] : null;
         this.samplesPerSubnet = isBroadcaster ? new LongCounts(seed * 0x9E3779B97F4A7C15L + 2) : null;
@@ -547,22 +555,26 @@ public final class PeerEngine {
         } else {
             peers.add(p);
         }
-        if (inbound && isBroadcaster && peers.size() > peerLimit() && strangerTokens(nowNs) < Double.MAX_VALUE) {
-            // Likely full (diallers not yet handshaken count, or a crowd arriving at once would all be answered):
-            // a refusal is paid for now, or the handshake waits for the dialler's, which decides (onHandshake).
-            if (strangerTokens < REFUSAL_BYTES) {
-                p.handshakeHeld = true;
-                return p;
+        if (isBroadcaster) {
+            // The broadcaster answers the dialler's handshake, not its connection: its own carries a proof over the
+            // nonce the dialler sends (onHandshake).
+            p.handshakeHeld = true;
+            if (peers.size() > peerLimit() && strangerTokens(nowNs) >= REFUSAL_BYTES
+                    && strangerTokens < Double.MAX_VALUE) {
+                // Likely full (diallers not yet handshaken count, or a crowd arriving at once would all be
+                // answered): a refusal is paid for now, or the dialler's handshake decides whether it can be.
+                strangerTokens -= REFUSAL_BYTES;
+                p.refusalPaid = true;
             }
-            strangerTokens -= REFUSAL_BYTES;
-            p.refusalPaid = true;
+            return p;
         }
-        sendHandshake(p, nowNs);
+        sendHandshake(p, null, nowNs);
         return p;
     }
 
-    private void sendHandshake(Peer p, long nowNs) {
-        Handshake hs = Handshake.newBuilder()
+    /** @param proofNonce broadcaster: the nonce the peer sent, to sign (null or empty: none) */
+    private void sendHandshake(Peer p, ByteString proofNonce, long nowNs) {
+        Handshake.Builder hs = Handshake.newBuilder()
                 .setProtocolVersion(PROTOCOL_VERSION)
                 .setChannelId(UnsafeByteOperations.unsafeWrap(channelKey))
                 .setPeerId(UnsafeByteOperations.unsafeWrap(localPeerId))
@@ -571,9 +583,50 @@ public final class PeerEngine {
                 .setBroadcaster(isBroadcaster)
                 .setPrimarySubstream(isBroadcaster ? 0 : primarySubstream)
                 .setSeeksReserve(!isBroadcaster && dialledBootstrap(p) && needsReserve(nowNs) >= 0)
-                .setSwarmShortOfUpload(isBroadcaster && shortOfSlots())
-                .build();
+                .setSwarmShortOfUpload(isBroadcaster && shortOfSlots());
+        if (!isBroadcaster && !p.inbound) {
+            hs.setProofNonce(UnsafeByteOperations.unsafeWrap(proofNonce(p)));
+        } else if (isBroadcaster && proofNonce != null && !proofNonce.isEmpty()) {
+            hs.setBroadcasterProof(UnsafeByteOperations.unsafeWrap(
+                    signer.signBroadcasterProof(proofNonce.toByteArray(), localPeerId, p.peerId)));
+        }
         sendControl(p, Control.newBuilder().setHandshake(hs).build());
+    }
+
+    private static SipHash nonceMac(long seed) {
+        SplittableRandom keys = new SplittableRandom(seed ^ 0x6E6F6E6365L); // apart from `random`'s sequence
+        byte[] key = new byte[16];
+        long a = keys.nextLong();
+        long b = keys.nextLong();
+        for (int i = 0; i < 8; i++) {
+            key[i] = (byte) (a >>> (8 * i));
+            key[8 + i] = (byte) (b >>> (8 * i));
+        }
+        SipHash mac = new SipHash(2, 4);
+        mac.init(new KeyParameter(key));
+        return mac;
+    }
+
+    /** Viewer: the nonce it sends on a connection it dialled, made again when the answer comes. */
+    private byte[] proofNonce(Peer p) {
+        byte[] nonce = new byte[BroadcasterProof.NONCE_BYTES];
+        for (int half = 0; half < 2; half++) {
+            nonceMac.reset();
+            updateLong(nonceMac, p.id);
+            updateLong(nonceMac, p.connectedNs);
+            nonceMac.update((byte) half);
+            long h = nonceMac.doFinal();
+            for (int i = 0; i < 8; i++) {
+                nonce[8 * half + i] = (byte) (h >>> (8 * i));
+            }
+        }
+        return nonce;
+    }
+
+    private static void updateLong(SipHash mac, long v) {
+        for (int i = 0; i < 8; i++) {
+            mac.update((byte) (v >>> (8 * i)));
+        }
     }
 
     /** Neighbours this node keeps (more may come for the broadcaster's reserve). */
@@ -888,6 +941,17 @@ public final class PeerEngine {
             // make its word on the swarm's upload and its reserve believed.
             throw new WireException("a peer that dialled in claims to be the broadcaster");
         }
+        if (hs.getBroadcaster() && !BroadcasterProof.verify(channelKey, hs.getBroadcasterProof().toByteArray(),
+                proofNonce(p), remoteId, localPeerId)) {
+            // Where the broadcaster can be, only the channel key tells it from a peer that says so.
+            throw new WireException("a peer claims to be the broadcaster without a valid proof ("
+                    + (hs.getBroadcasterProof().isEmpty() ? "none" : hs.getBroadcasterProof().size() + " bytes")
+                    + ")");
+        }
+        int nonceBytes = hs.getProofNonce().size();
+        if (nonceBytes != 0 && nonceBytes != BroadcasterProof.NONCE_BYTES) {
+            throw new WireException("a proof nonce is " + BroadcasterProof.NONCE_BYTES + " bytes, got " + nonceBytes);
+        }
         p.broadcaster = hs.getBroadcaster();
         if (p.broadcaster) {
             swarmShortSaid = hs.getSwarmShortOfUpload();
@@ -966,7 +1030,7 @@ public final class PeerEngine {
             }
             if (p.handshakeHeld) {
                 p.handshakeHeld = false;
-                sendHandshake(p, nowNs);
+                sendHandshake(p, hs.getProofNonce(), nowNs);
             }
             sendPeerExchange(p, addresses, nowNs);
             sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder()
@@ -976,7 +1040,7 @@ public final class PeerEngine {
         }
         if (p.handshakeHeld) {
             p.handshakeHeld = false;
-            sendHandshake(p, nowNs);
+            sendHandshake(p, hs.getProofNonce(), nowNs);
         }
         if (p.refusalPaid) {
             // Paid for as a likely refusal, then taken after all (room freed, or it came for the reserve).
