@@ -65,8 +65,11 @@ import java.util.SplittableRandom;
  * verified pieces (publish time minus local arrival, the largest seen), never from the viewer's own clock.
  */
 public final class PeerEngine {
-    /** The wire protocol version this engine speaks. */
-    public static final int PROTOCOL_VERSION = 1;
+    /**
+     * The wire protocol version this engine speaks. 2: a viewer believes a broadcaster only with its proof, which a
+     * version-1 broadcaster never sends; a mismatch is refused at the handshake with both versions named.
+     */
+    public static final int PROTOCOL_VERSION = 2;
     static final int DETACHED = 0xFFFF;
     static final int MAX_DEPTH = 64;
     private static final int MAX_PEX_ADDRESSES = 50;
@@ -557,15 +560,9 @@ public final class PeerEngine {
         }
         if (isBroadcaster) {
             // The broadcaster answers the dialler's handshake, not its connection: its own carries a proof over the
-            // nonce the dialler sends (onHandshake).
+            // nonce the dialler sends, and whether a refusal can be paid for is decided then (onHandshake). A
+            // dialler that never says a word costs it nothing.
             p.handshakeHeld = true;
-            if (peers.size() > peerLimit() && strangerTokens(nowNs) >= REFUSAL_BYTES
-                    && strangerTokens < Double.MAX_VALUE) {
-                // Likely full (diallers not yet handshaken count, or a crowd arriving at once would all be
-                // answered): a refusal is paid for now, or the dialler's handshake decides whether it can be.
-                strangerTokens -= REFUSAL_BYTES;
-                p.refusalPaid = true;
-            }
             return p;
         }
         sendHandshake(p, null, nowNs);
@@ -1014,7 +1011,7 @@ public final class PeerEngine {
         }
         if ((handshaken > limit || tooManyInTree(p)) && !p.broadcaster && !unlimited) {
             int addresses = MAX_PEX_ADDRESSES;
-            double tokens = isBroadcaster && !p.refusalPaid ? strangerTokens(nowNs) : Double.MAX_VALUE;
+            double tokens = isBroadcaster ? strangerTokens(nowNs) : Double.MAX_VALUE;
             if (tokens < Double.MAX_VALUE) {
                 // A crowd, and a budget for it: a full refusal while it lasts, then a short one (a few addresses
                 // are enough to reach peers that tell more), then none.
@@ -1041,11 +1038,6 @@ public final class PeerEngine {
         if (p.handshakeHeld) {
             p.handshakeHeld = false;
             sendHandshake(p, hs.getProofNonce(), nowNs);
-        }
-        if (p.refusalPaid) {
-            // Paid for as a likely refusal, then taken after all (room freed, or it came for the reserve).
-            p.refusalPaid = false;
-            strangerTokens = Math.min(strangerTokens(nowNs) + REFUSAL_BYTES, strangerBurstBytes());
         }
         sendBufferMap(p, nowNs);
         if (isBroadcaster || p.inbound) {

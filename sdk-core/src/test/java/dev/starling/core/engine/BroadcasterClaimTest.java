@@ -12,6 +12,7 @@ import dev.starling.core.wire.ControlCodec;
 import dev.starling.core.wire.proto.Control;
 import dev.starling.core.wire.proto.Handshake;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -104,6 +105,61 @@ class BroadcasterClaimTest {
         assertThat(BroadcasterProof.verify(keys.channelId().publicKey(), answer.getBroadcasterProof().toByteArray(),
                 nonce, answer.getPeerId().toByteArray(), hello.getHandshake().getPeerId().toByteArray()))
                 .as("bound to the nonce").isFalse();
+    }
+
+    @Test
+    void aViewerBelievesTheBroadcastersOwnAnswer() {
+        EngineHarness b = EngineHarness.broadcaster(keys, Long.MAX_VALUE / 4);
+        EngineHarness v = new EngineHarness(keys);
+        talk(v, b);
+        Control first = b.sentTo(TO_VIEWER).get(0);
+        assertThat(first.getHandshake().getBroadcaster()).isTrue();
+        assertThat(first.getHandshake().getBroadcasterProof().size()).isEqualTo(BroadcasterProof.PROOF_BYTES);
+        assertThat(v.disconnects).as("the proof verified").isEmpty();
+        assertThat(b.disconnects).isEmpty();
+        assertThat(v.sentTo(TO_BROADCASTER).stream().filter(Control::hasBufferMap)).as("handshaken").isNotEmpty();
+    }
+
+    @Test
+    void aFullBroadcastersRefusalCarriesItsProofBeforeTheAddresses() {
+        // Viewers believe only the broadcaster's peer exchange enough to pass its addresses on, so the refused need
+        // the proof too, and first.
+        EngineHarness b = EngineHarness.broadcaster(keys, Long.MAX_VALUE / 4);
+        for (int i = 0; i < 64; i++) {
+            // Each uploads more than the newcomer, so none makes way for it.
+            b.connectPeer(100 + i, new InetSocketAddress("10.0." + i + ".1", 7000), true, false, 0, 16_000_000, i % 4);
+        }
+        EngineHarness v = new EngineHarness(keys);
+        talk(v, b);
+        assertThat(b.sentTo(TO_VIEWER)).extracting(c -> c.getBodyCase().name())
+                .containsExactly("HANDSHAKE", "PEER_EXCHANGE", "GOODBYE");
+        assertThat(b.sentTo(TO_VIEWER).get(0).getHandshake().getBroadcasterProof().isEmpty()).isFalse();
+        assertThat(v.disconnects).as("refused, not caught lying").noneMatch(r -> r.startsWith("protocol error"));
+    }
+
+    private static final long TO_VIEWER = 2;
+    private static final long TO_BROADCASTER = 1;
+
+    /** A viewer dials the broadcaster; each engine's messages are delivered to the other until both fall silent. */
+    private static void talk(EngineHarness v, EngineHarness b) {
+        v.engine.onConnected(TO_BROADCASTER, new InetSocketAddress("192.0.2.1", 7000), false, 0);
+        b.engine.onConnected(TO_VIEWER, new InetSocketAddress("198.51.100.20", 40000), true, 0);
+        int fromViewer = 0;
+        int fromBroadcaster = 0;
+        boolean moved = true;
+        while (moved) {
+            moved = false;
+            List<Control> toB = v.sentTo(TO_BROADCASTER);
+            for (; fromViewer < toB.size(); fromViewer++) {
+                b.control(TO_VIEWER, toB.get(fromViewer), 0);
+                moved = true;
+            }
+            List<Control> toV = b.sentTo(TO_VIEWER);
+            for (; fromBroadcaster < toV.size(); fromBroadcaster++) {
+                v.control(TO_BROADCASTER, toV.get(fromBroadcaster), 0);
+                moved = true;
+            }
+        }
     }
 
     @Test

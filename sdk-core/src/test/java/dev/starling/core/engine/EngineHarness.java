@@ -34,8 +34,10 @@ final class EngineHarness implements EngineOutput {
     final List<Object> linksSent = new ArrayList<>(); // the link the engine passed with each entry of sent
     final PeerEngine engine;
     final ChannelKeys keys;
-    /** The engine's own peer id. */
+    /** A viewer's engine's own peer id. */
     static final byte[] LOCAL_ID = new byte[16];
+    /** A broadcaster's engine's own peer id. */
+    static final byte[] BROADCASTER_ID = {(byte) 0xB0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
     EngineHarness(ChannelKeys keys) {
         this(keys, EngineConfig.builder().build());
@@ -58,7 +60,7 @@ final class EngineHarness implements EngineOutput {
                           long uploadBps) {
         this.keys = keys;
         this.engine = new PeerEngine(keys.channelId(), broadcaster ? new PieceSigner(keys) : null, broadcaster ? 1 : 0,
-                verifier, config, uploadBps, LOCAL_ID.clone(), 7, 0, this);
+                verifier, config, uploadBps, broadcaster ? BROADCASTER_ID.clone() : LOCAL_ID.clone(), 7, 0, this);
     }
 
     /** A broadcaster's engine (it publishes nothing unless told to) with this upload capacity. */
