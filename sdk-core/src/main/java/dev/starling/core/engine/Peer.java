@@ -16,11 +16,10 @@ final class Peer {
     boolean gone;
 
     boolean handshaken;
-    /**
-     * Broadcaster: its own handshake to this inbound peer waits for the peer's, to sign the peer's nonce and to decide
-     * whether to answer at all.
-     */
+    /** Broadcaster: its own handshake to this inbound peer waits for the peer's, to decide whether to answer at all. */
     boolean handshakeHeld;
+    /** Broadcaster: the cost of turning this peer away was already taken from its budget for strangers. */
+    boolean refusalPaid;
     /** It sent something this node could not take, and was dropped for it (not a sign that it is busy). */
     boolean protocolError;
     boolean broadcaster;

@@ -6,7 +6,6 @@ import com.google.protobuf.UnsafeByteOperations;
 import dev.starling.api.ChannelId;
 import dev.starling.api.Gap;
 import dev.starling.api.spi.Payload;
-import dev.starling.core.piece.BroadcasterProof;
 import dev.starling.core.piece.Piece;
 import dev.starling.core.piece.PieceSigner;
 import dev.starling.core.piece.PieceVerifier;
@@ -27,8 +26,6 @@ import dev.starling.core.wire.proto.Request;
 import dev.starling.core.wire.proto.Subscribe;
 import dev.starling.core.wire.proto.SubscribeReply;
 import dev.starling.core.wire.proto.Unsubscribe;
-import org.bouncycastle.crypto.macs.SipHash;
-import org.bouncycastle.crypto.params.KeyParameter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -65,11 +62,8 @@ import java.util.SplittableRandom;
  * verified pieces (publish time minus local arrival, the largest seen), never from the viewer's own clock.
  */
 public final class PeerEngine {
-    /**
-     * The wire protocol version this engine speaks. 2: a viewer believes a broadcaster only with its proof, which a
-     * version-1 broadcaster never sends; a mismatch is refused at the handshake with both versions named.
-     */
-    public static final int PROTOCOL_VERSION = 2;
+    /** The wire protocol version this engine speaks. */
+    public static final int PROTOCOL_VERSION = 1;
     static final int DETACHED = 0xFFFF;
     static final int MAX_DEPTH = 64;
     private static final int MAX_PEX_ADDRESSES = 50;
@@ -227,14 +221,13 @@ public final class PeerEngine {
      */
     static final double RESERVE_SIZING_SHARE = 1 - STRANGER_SHARE;
     /**
-     * What a refusal is taken to cost, decided before it is sent: a handshake with its broadcaster proof, 50
-     * addresses and a goodbye are 497 bytes of messages in three frames (641 bytes with the simulator's framing of
-     * 48 bytes a frame).
+     * What a refusal is taken to cost, decided before it is sent: a handshake, 50 addresses and a goodbye are 431
+     * bytes of messages in three frames (575 bytes with the simulator's framing of 48 bytes a frame).
      */
-    private static final int REFUSAL_BYTES = 650;
-    /** A short refusal: a handshake, this many addresses and a goodbye, 180 bytes of messages (324 framed). */
+    private static final int REFUSAL_BYTES = 600;
+    /** A short refusal: a handshake, this many addresses and a goodbye, 114 bytes of messages (258 framed). */
     private static final int SHORT_REFUSAL_ADDRESSES = 5;
-    private static final int SHORT_REFUSAL_BYTES = 325;
+    private static final int SHORT_REFUSAL_BYTES = 250;
     /**
      * A viewer whose bootstrap address (the broadcaster) closed, failed or timed out before a handshake retries after
      * RECONNECT_BROADCASTER_NS doubled per failure in a row, up to this, scaled by a random 0.5-1.5 so a crowd that
@@ -253,9 +246,6 @@ public final class PeerEngine {
     private final PieceSigner signer;
     private final EngineOutput out;
     private final SplittableRandom random;
-    // Viewer: makes the nonces it asks the broadcaster to sign. A keyed hash, not `random`, whose outputs give its
-    // state away: a peer must not be able to tell the next nonce, and the choices `random` makes stay as they were.
-    private final SipHash nonceMac;
     private final EngineCounters counters = new EngineCounters();
     private final long uploadCapacityBps;
     private final int slotCapacity;
@@ -395,7 +385,6 @@ public final class PeerEngine {
         this.substreams = cfg.substreams();
         this.out = out;
         this.random = new SplittableRandom(seed);
-        this.nonceMac = isBroadcaster ? null : nonceMac(seed);
         this.candidates = new CandidatePool(cfg.peerExchange(), MAX_CANDIDATES, random, seed * 0x9E3779B97F4A7C15L + 1);
         this.sampledSubnets = isBroadcaster ? new long[(int) SWARM_SAMPLE_WINDOW] : null;
         this.samplesPerSubnet = isBroadcaster ? new LongCounts(seed * 0x9E3779B97F4A7C15L + 2) : null;
@@ -558,20 +547,22 @@ public final class PeerEngine {
         } else {
             peers.add(p);
         }
-        if (isBroadcaster) {
-            // The broadcaster answers the dialler's handshake, not its connection: its own carries a proof over the
-            // nonce the dialler sends, and whether a refusal can be paid for is decided then (onHandshake). A
-            // dialler that never says a word costs it nothing.
-            p.handshakeHeld = true;
-            return p;
+        if (inbound && isBroadcaster && peers.size() > peerLimit() && strangerTokens(nowNs) < Double.MAX_VALUE) {
+            // Likely full (diallers not yet handshaken count, or a crowd arriving at once would all be answered):
+            // a refusal is paid for now, or the handshake waits for the dialler's, which decides (onHandshake).
+            if (strangerTokens < REFUSAL_BYTES) {
+                p.handshakeHeld = true;
+                return p;
+            }
+            strangerTokens -= REFUSAL_BYTES;
+            p.refusalPaid = true;
         }
-        sendHandshake(p, null, nowNs);
+        sendHandshake(p, nowNs);
         return p;
     }
 
-    /** @param proofNonce broadcaster: the nonce the peer sent, to sign (null or empty: none) */
-    private void sendHandshake(Peer p, ByteString proofNonce, long nowNs) {
-        Handshake.Builder hs = Handshake.newBuilder()
+    private void sendHandshake(Peer p, long nowNs) {
+        Handshake hs = Handshake.newBuilder()
                 .setProtocolVersion(PROTOCOL_VERSION)
                 .setChannelId(UnsafeByteOperations.unsafeWrap(channelKey))
                 .setPeerId(UnsafeByteOperations.unsafeWrap(localPeerId))
@@ -580,50 +571,9 @@ public final class PeerEngine {
                 .setBroadcaster(isBroadcaster)
                 .setPrimarySubstream(isBroadcaster ? 0 : primarySubstream)
                 .setSeeksReserve(!isBroadcaster && dialledBootstrap(p) && needsReserve(nowNs) >= 0)
-                .setSwarmShortOfUpload(isBroadcaster && shortOfSlots());
-        if (!isBroadcaster && !p.inbound) {
-            hs.setProofNonce(UnsafeByteOperations.unsafeWrap(proofNonce(p)));
-        } else if (isBroadcaster && proofNonce != null && !proofNonce.isEmpty()) {
-            hs.setBroadcasterProof(UnsafeByteOperations.unsafeWrap(
-                    signer.signBroadcasterProof(proofNonce.toByteArray(), localPeerId, p.peerId)));
-        }
+                .setSwarmShortOfUpload(isBroadcaster && shortOfSlots())
+                .build();
         sendControl(p, Control.newBuilder().setHandshake(hs).build());
-    }
-
-    private static SipHash nonceMac(long seed) {
-        SplittableRandom keys = new SplittableRandom(seed ^ 0x6E6F6E6365L); // apart from `random`'s sequence
-        byte[] key = new byte[16];
-        long a = keys.nextLong();
-        long b = keys.nextLong();
-        for (int i = 0; i < 8; i++) {
-            key[i] = (byte) (a >>> (8 * i));
-            key[8 + i] = (byte) (b >>> (8 * i));
-        }
-        SipHash mac = new SipHash(2, 4);
-        mac.init(new KeyParameter(key));
-        return mac;
-    }
-
-    /** Viewer: the nonce it sends on a connection it dialled, made again when the answer comes. */
-    private byte[] proofNonce(Peer p) {
-        byte[] nonce = new byte[BroadcasterProof.NONCE_BYTES];
-        for (int half = 0; half < 2; half++) {
-            nonceMac.reset();
-            updateLong(nonceMac, p.id);
-            updateLong(nonceMac, p.connectedNs);
-            nonceMac.update((byte) half);
-            long h = nonceMac.doFinal();
-            for (int i = 0; i < 8; i++) {
-                nonce[8 * half + i] = (byte) (h >>> (8 * i));
-            }
-        }
-        return nonce;
-    }
-
-    private static void updateLong(SipHash mac, long v) {
-        for (int i = 0; i < 8; i++) {
-            mac.update((byte) (v >>> (8 * i)));
-        }
     }
 
     /** Neighbours this node keeps (more may come for the broadcaster's reserve). */
@@ -938,17 +888,6 @@ public final class PeerEngine {
             // make its word on the swarm's upload and its reserve believed.
             throw new WireException("a peer that dialled in claims to be the broadcaster");
         }
-        if (hs.getBroadcaster() && !BroadcasterProof.verify(channelKey, hs.getBroadcasterProof().toByteArray(),
-                proofNonce(p), remoteId, localPeerId)) {
-            // Where the broadcaster can be, only the channel key tells it from a peer that says so.
-            throw new WireException("a peer claims to be the broadcaster without a valid proof ("
-                    + (hs.getBroadcasterProof().isEmpty() ? "none" : hs.getBroadcasterProof().size() + " bytes")
-                    + ")");
-        }
-        int nonceBytes = hs.getProofNonce().size();
-        if (nonceBytes != 0 && nonceBytes != BroadcasterProof.NONCE_BYTES) {
-            throw new WireException("a proof nonce is " + BroadcasterProof.NONCE_BYTES + " bytes, got " + nonceBytes);
-        }
         p.broadcaster = hs.getBroadcaster();
         if (p.broadcaster) {
             swarmShortSaid = hs.getSwarmShortOfUpload();
@@ -1011,7 +950,7 @@ public final class PeerEngine {
         }
         if ((handshaken > limit || tooManyInTree(p)) && !p.broadcaster && !unlimited) {
             int addresses = MAX_PEX_ADDRESSES;
-            double tokens = isBroadcaster ? strangerTokens(nowNs) : Double.MAX_VALUE;
+            double tokens = isBroadcaster && !p.refusalPaid ? strangerTokens(nowNs) : Double.MAX_VALUE;
             if (tokens < Double.MAX_VALUE) {
                 // A crowd, and a budget for it: a full refusal while it lasts, then a short one (a few addresses
                 // are enough to reach peers that tell more), then none.
@@ -1027,7 +966,7 @@ public final class PeerEngine {
             }
             if (p.handshakeHeld) {
                 p.handshakeHeld = false;
-                sendHandshake(p, hs.getProofNonce(), nowNs);
+                sendHandshake(p, nowNs);
             }
             sendPeerExchange(p, addresses, nowNs);
             sendControl(p, Control.newBuilder().setGoodbye(Goodbye.newBuilder()
@@ -1037,7 +976,12 @@ public final class PeerEngine {
         }
         if (p.handshakeHeld) {
             p.handshakeHeld = false;
-            sendHandshake(p, hs.getProofNonce(), nowNs);
+            sendHandshake(p, nowNs);
+        }
+        if (p.refusalPaid) {
+            // Paid for as a likely refusal, then taken after all (room freed, or it came for the reserve).
+            p.refusalPaid = false;
+            strangerTokens = Math.min(strangerTokens(nowNs) + REFUSAL_BYTES, strangerBurstBytes());
         }
         sendBufferMap(p, nowNs);
         if (isBroadcaster || p.inbound) {

@@ -28,19 +28,4 @@ public final class PieceSigner {
         Ed25519.sign(privateKey, 0, publicKey, 0, message, 0, message.length, signature, 0);
         return new Piece(epoch, seq, publishTimeUs, flags, payload.length(), sha, signature, payload);
     }
-
-    /**
-     * Answers a viewer that dialled this broadcaster (see {@link BroadcasterProof}).
-     *
-     * @param nonce             the viewer's 16-byte nonce
-     * @param broadcasterPeerId this node's peer id, as its handshake gives it
-     * @param viewerPeerId      the viewer's peer id, as its handshake gave it
-     * @return the 64-byte proof
-     */
-    public byte[] signBroadcasterProof(byte[] nonce, byte[] broadcasterPeerId, byte[] viewerPeerId) {
-        byte[] message = BroadcasterProof.signedBytes(publicKey, nonce, broadcasterPeerId, viewerPeerId);
-        byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
-        Ed25519.sign(privateKey, 0, publicKey, 0, message, 0, message.length, signature, 0);
-        return signature;
-    }
 }

@@ -34,10 +34,6 @@ final class EngineHarness implements EngineOutput {
     final List<Object> linksSent = new ArrayList<>(); // the link the engine passed with each entry of sent
     final PeerEngine engine;
     final ChannelKeys keys;
-    /** A viewer's engine's own peer id. */
-    static final byte[] LOCAL_ID = new byte[16];
-    /** A broadcaster's engine's own peer id. */
-    static final byte[] BROADCASTER_ID = {(byte) 0xB0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
     EngineHarness(ChannelKeys keys) {
         this(keys, EngineConfig.builder().build());
@@ -60,7 +56,7 @@ final class EngineHarness implements EngineOutput {
                           long uploadBps) {
         this.keys = keys;
         this.engine = new PeerEngine(keys.channelId(), broadcaster ? new PieceSigner(keys) : null, broadcaster ? 1 : 0,
-                verifier, config, uploadBps, broadcaster ? BROADCASTER_ID.clone() : LOCAL_ID.clone(), 7, 0, this);
+                verifier, config, uploadBps, new byte[16], 7, 0, this);
     }
 
     /** A broadcaster's engine (it publishes nothing unless told to) with this upload capacity. */
@@ -104,29 +100,11 @@ final class EngineHarness implements EngineOutput {
         id[0] = 9;
         id[1] = (byte) peer;
         id[2] = (byte) (peer >> 8); // distinct ids for crowds of up to 65,536
-        Handshake.Builder hs = Handshake.newBuilder()
+        return Control.newBuilder().setHandshake(Handshake.newBuilder()
                 .setProtocolVersion(PeerEngine.PROTOCOL_VERSION)
                 .setChannelId(UnsafeByteOperations.unsafeWrap(keys.channelId().publicKey()))
                 .setPeerId(UnsafeByteOperations.unsafeWrap(id)).setListenPort(address.getPort())
-                .setBroadcaster(broadcaster).setUploadBps(uploadBps).setPrimarySubstream(primarySubstream);
-        byte[] nonce = nonceSentTo(peer);
-        if (broadcaster && nonce.length > 0) {
-            // As the broadcaster answers: the channel key over the nonce the engine sent on this connection.
-            hs.setBroadcasterProof(UnsafeByteOperations.unsafeWrap(
-                    new PieceSigner(keys).signBroadcasterProof(nonce, id, LOCAL_ID)));
-        }
-        return Control.newBuilder().setHandshake(hs).build();
-    }
-
-    /** The proof nonce of the engine's last handshake to a peer (empty if none, or none sent). */
-    byte[] nonceSentTo(long peer) {
-        List<Control> to = sentTo(peer);
-        for (int i = to.size() - 1; i >= 0; i--) {
-            if (to.get(i).hasHandshake()) {
-                return to.get(i).getHandshake().getProofNonce().toByteArray();
-            }
-        }
-        return new byte[0];
+                .setBroadcaster(broadcaster).setUploadBps(uploadBps).setPrimarySubstream(primarySubstream)).build();
     }
 
     /** Delivers a control message from a peer. */

@@ -108,8 +108,7 @@ class ShortOfUploadTest {
         hearFrom(b, viewers - 1, uploadBps, seekReserve);
         b.engine.onTimer(S);
         boolean inMaps = b.lastBufferMap(10).getSwarmShortOfUpload();
-        // The broadcaster answers a newcomer's handshake after counting it: one that uploads nothing is not counted.
-        b.connectPeer(99, addr(99), true, false, S, 0, 0);
+        b.connectPeer(99, addr(99), true, false, S, uploadBps, 0);
         assertThat(b.sentTo(99).stream().filter(Control::hasHandshake).findFirst().orElseThrow().getHandshake()
                 .getSwarmShortOfUpload()).as("a newcomer's handshake says the same").isEqualTo(inMaps);
         return inMaps;

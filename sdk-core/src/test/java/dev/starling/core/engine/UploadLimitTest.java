@@ -36,8 +36,8 @@ class UploadLimitTest {
     void aFloodOfRequestsGetsNoMoreThanTheLimit() {
         ChannelKeys keys = ChannelKeys.generate();
         PeerEngine engine = engine(keys, LIMIT_BPS);
-        connect(engine, keys, SOURCE, (byte) 1, 0);
-        connect(engine, keys, GREEDY, (byte) 2, 2_000_000);
+        connect(engine, keys, SOURCE, (byte) 1, true, 0);
+        connect(engine, keys, GREEDY, (byte) 2, false, 2_000_000);
         byte[] request = holdFortyPieces(engine, keys);
         long durationNs = 2_000_000_000L;
         for (long t = 0; t <= durationNs; t += 50_000_000L) {
@@ -56,9 +56,9 @@ class UploadLimitTest {
         ChannelKeys keys = ChannelKeys.generate();
         long limitBps = 4_000_000;
         PeerEngine engine = engine(keys, limitBps);
-        connect(engine, keys, SOURCE, (byte) 1, 0);
-        connect(engine, keys, GREEDY, (byte) 2, 2_000_000);
-        connect(engine, keys, RIDER, (byte) 3, 0);
+        connect(engine, keys, SOURCE, (byte) 1, true, 0);
+        connect(engine, keys, GREEDY, (byte) 2, false, 2_000_000);
+        connect(engine, keys, RIDER, (byte) 3, false, 0);
         byte[] request = holdFortyPieces(engine, keys);
         // Both ask for everything every 50 ms, the free rider first, so it would take the tokens if served alike.
         for (long t = 0; t <= 2_000_000_000L; t += 50_000_000L) {
@@ -93,7 +93,7 @@ class UploadLimitTest {
                 EngineConfig.builder().build(), limitBps, new byte[16], 3, 0, out);
     }
 
-    /** The engine receives pieces 0-39 from a neighbour; returns a request for all of them. */
+    /** The engine receives pieces 0-39 from the broadcaster; returns a request for all of them. */
     private static byte[] holdFortyPieces(PeerEngine engine, ChannelKeys keys) {
         PieceSigner signer = new PieceSigner(keys);
         Request.Builder all = Request.newBuilder().setEpoch(1);
@@ -106,7 +106,7 @@ class UploadLimitTest {
         return ControlCodec.encode(Control.newBuilder().setRequest(all).build());
     }
 
-    private static void connect(PeerEngine engine, ChannelKeys keys, long id, byte tag,
+    private static void connect(PeerEngine engine, ChannelKeys keys, long id, byte tag, boolean broadcaster,
                                 long uploadBps) {
         engine.onConnected(id, new InetSocketAddress("127.0.0.1", 7000 + tag), false, 0);
         byte[] peerId = new byte[16];
@@ -115,7 +115,7 @@ class UploadLimitTest {
                 .setProtocolVersion(PeerEngine.PROTOCOL_VERSION)
                 .setChannelId(UnsafeByteOperations.unsafeWrap(keys.channelId().publicKey()))
                 .setPeerId(UnsafeByteOperations.unsafeWrap(peerId)).setListenPort(7000 + tag)
-                .setUploadBps(uploadBps)).build();
+                .setBroadcaster(broadcaster).setUploadBps(uploadBps)).build();
         engine.onFrame(id, ControlCodec.encode(hs), Payload.empty(), 0);
     }
 }
