@@ -8,7 +8,6 @@ final class Peer {
     final long id;
     final InetSocketAddress address;
     final InetSocketAddress dialled; // as this node dialled it (a host name unresolved); null if it dialled in
-    final boolean inbound;
     final long connectedNs;
     /** The output's handle for the link (see {@link EngineOutput#send(long, Object, byte[], dev.starling.api.spi.Payload, long)}), or null. */
     final Object link;
@@ -78,13 +77,17 @@ final class Peer {
     private double pexTokens = 2;
     private long pexTokensAtNs;
 
+    /** Whether the peer dialled this node. */
+    boolean inbound() {
+        return dialled == null;
+    }
+
     /** @param dialled the address this node dialled (a host name unresolved), null if the peer dialled in */
     Peer(long id, InetSocketAddress address, InetSocketAddress dialled, Object link, long nowNs, int substreams) {
         this.id = id;
         this.link = link;
         this.address = address;
         this.dialled = dialled;
-        this.inbound = dialled == null;
         this.connectedNs = nowNs;
         this.lastHeardNs = nowNs;
         this.lastReserveNs = nowNs;

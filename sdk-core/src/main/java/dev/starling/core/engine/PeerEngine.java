@@ -882,7 +882,7 @@ public final class PeerEngine {
         p.peerId = remoteId;
         p.listenPort = validPort(hs.getListenPort()) ? hs.getListenPort() : 0;
         p.declaredUploadBps = hs.getUploadBps();
-        if (hs.getBroadcaster() && p.inbound) {
+        if (hs.getBroadcaster() && p.inbound()) {
             // The broadcaster only listens, it never dials: a peer that dialled in and says it is the broadcaster
             // lies, and the claim would lift it past the peer limit, vouch for the addresses it passes on, and
             // make its word on the swarm's upload and its reserve believed.
@@ -984,7 +984,7 @@ public final class PeerEngine {
             strangerTokens = Math.min(strangerTokens(nowNs) + REFUSAL_BYTES, strangerBurstBytes());
         }
         sendBufferMap(p, nowNs);
-        if (isBroadcaster || p.inbound) {
+        if (isBroadcaster || p.inbound()) {
             sendPeerExchange(p, nowNs);
         }
     }
@@ -1027,7 +1027,7 @@ public final class PeerEngine {
      * in the other trees, under which this node is a leaf.
      */
     private boolean tooManyInTree(Peer p) {
-        if (isBroadcaster || !p.inbound || p.primarySubstream != primarySubstream) {
+        if (isBroadcaster || !p.inbound() || p.primarySubstream != primarySubstream) {
             return false;
         }
         int same = 0;
@@ -1040,7 +1040,7 @@ public final class PeerEngine {
     }
 
     private byte[] dialerId(Peer p) {
-        return p.inbound ? p.peerId : localPeerId;
+        return p.inbound() ? p.peerId : localPeerId;
     }
 
     private int countHandshaken() {
@@ -1136,7 +1136,7 @@ public final class PeerEngine {
             if (p.handshaken && p.primarySubstream >= 0 && p.primarySubstream < deficit.length) {
                 deficit[p.primarySubstream]--;
             }
-            if (!p.inbound) {
+            if (!p.inbound()) {
                 outbound++;
                 if (!p.broadcaster) {
                     outboundSubnets.add(CandidatePool.subnetOf(p.address.getAddress()), 1);

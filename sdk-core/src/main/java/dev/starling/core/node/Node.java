@@ -17,7 +17,6 @@ import dev.starling.core.wire.proto.Control;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -191,7 +190,7 @@ public final class Node implements ConnectionHandler, EngineOutput {
         }
         // Each side keeps the other's record of the link: a frame or a send then needs no lookup by id (in a
         // simulated swarm, where every event touches another node, those lookups were a tenth of the run time).
-        InetSocketAddress dialled = c.inbound() ? null : Objects.requireNonNullElse(c.dialledAddress(), c.remoteAddress());
+        InetSocketAddress dialled = c.inbound() ? null : c.dialledAddress();
         c.attach(engine.onConnected(c.id(), c.remoteAddress(), dialled, c, loop.nowNs()));
     }
 

@@ -572,7 +572,7 @@ public final class UdpTransport implements Transport {
     private int inboundFrom(InetSocketAddress from) {
         int n = 0;
         for (UdpConnection c : links.values()) {
-            if (c.inbound && c.remote.getAddress().equals(from.getAddress())) {
+            if (c.inbound() && c.remote.getAddress().equals(from.getAddress())) {
                 n++;
             }
         }
@@ -668,7 +668,6 @@ public final class UdpTransport implements Transport {
         final int remoteId;
         final InetSocketAddress remote;
         final InetSocketAddress dialled; // null for an inbound link
-        final boolean inbound;
         final ClientKey clientKey;
         final UdpLink link;
         boolean dirty;
@@ -682,7 +681,6 @@ public final class UdpTransport implements Transport {
             this.remoteId = remoteId;
             this.remote = remote;
             this.dialled = dialled;
-            this.inbound = dialled == null;
             this.clientKey = clientKey;
             this.link = new UdpLink(alloc, remoteId, this, config, counters, nowNs);
         }
@@ -699,7 +697,7 @@ public final class UdpTransport implements Transport {
 
         @Override
         public boolean inbound() {
-            return inbound;
+            return dialled == null;
         }
 
         @Override
@@ -789,7 +787,7 @@ public final class UdpTransport implements Transport {
 
         @Override
         public String toString() {
-            return "udp " + id + (inbound ? " from " : " to ") + remote;
+            return "udp " + id + (inbound() ? " from " : " to ") + remote;
         }
     }
 }
